@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package that relaycast's build, tests and benchmarks need.
+# Idempotent: installs only what is missing and runs `apt-get update` at most once.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config
+  libboost-dev libssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev libfmt-dev
+  # tests
+  libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl
+  # fuzzing and sanitizers
+  clang libclang-rt-14-dev
+  # benchmarks (nginx-rtmp is the reference server)
+  rtmpdump nginx libnginx-mod-rtmp wrk procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root (or: sudo $0)" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# nginx from Debian starts itself on port 80; the benchmark runs its own instance.
+if systemctl is-active --quiet nginx 2>/dev/null; then systemctl stop nginx || true; fi
