@@ -1,1 +1,155 @@
 #include "core/config.hpp"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+namespace relaycast {
+namespace {
+
+using Setter = std::function<Result<void>(const toml::node&)>;
+using Section = std::map<std::string, Setter, std::less<>>;
+
+std::string where(const toml::node& n) {
+  const auto& s = n.source().begin;
+  return fmt::format("line {}", s.line);
+}
+
+template <class T>
+Setter unsigned_key(T& field, uint64_t lo, uint64_t hi) {
+  return [&field, lo, hi](const toml::node& n) -> Result<void> {
+    auto v = n.value<int64_t>();
+    if (!n.is_integer() || !v || *v < 0 || uint64_t(*v) < lo || uint64_t(*v) > hi)
+      return fail(Errc::config, "{}: must be a whole number from {} to {}", where(n), lo, hi);
+    field = T(*v);
+    return {};
+  };
+}
+
+Setter bool_key(bool& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    if (!n.is_boolean()) return fail(Errc::config, "{}: must be true or false", where(n));
+    field = *n.value<bool>();
+    return {};
+  };
+}
+
+Setter string_key(std::string& field, std::vector<std::string> allowed = {}) {
+  return [&field, allowed = std::move(allowed)](const toml::node& n) -> Result<void> {
+    if (!n.is_string()) return fail(Errc::config, "{}: must be a string", where(n));
+    std::string v = *n.value<std::string>();
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      return fail(Errc::config, "{}: \"{}\" is not one of {}", where(n), v, fmt::join(allowed, ", "));
+    field = std::move(v);
+    return {};
+  };
+}
+
+Setter stream_keys(std::vector<StreamKey>& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    const auto* array = n.as_array();
+    if (!array) return fail(Errc::config, "{}: must be an array of {{ stream = \"app/name\", key = \"...\" }}", where(n));
+    field.clear();
+    for (const auto& item : *array) {
+      const auto* t = item.as_table();
+      auto stream = t ? (*t)["stream"].value<std::string>() : std::nullopt;
+      auto key = t ? (*t)["key"].value<std::string>() : std::nullopt;
+      if (!stream || !key || key->empty() || stream->find('/') == std::string::npos)
+        return fail(Errc::config, "{}: each entry needs stream = \"app/name\" (or \"app/*\") and a non-empty key",
+                    where(item));
+      field.push_back({*stream, *key});
+    }
+    return {};
+  };
+}
+
+std::map<std::string, Section, std::less<>> schema(Config& c) {
+  constexpr uint64_t u32 = std::numeric_limits<uint32_t>::max();
+  return {
+      {"server",
+       {{"bind", string_key(c.server.bind)},
+        {"workers", unsigned_key(c.server.workers, 0, 256)},
+        {"log_level", string_key(c.server.log_level, {"trace", "debug", "info", "warn", "error", "off"})},
+        {"max_connections", unsigned_key(c.server.max_connections, 1, 1000000)},
+        {"max_connections_per_ip", unsigned_key(c.server.max_connections_per_ip, 1, 1000000)}}},
+      {"rtmp",
+       {{"enabled", bool_key(c.rtmp.enabled)},
+        {"port", unsigned_key(c.rtmp.port, 1, 65535)},
+        {"chunk_size", unsigned_key(c.rtmp.chunk_size, 128, 16 * 1024 * 1024)},
+        {"max_message_size", unsigned_key(c.rtmp.max_message_size, 1024, 0xFFFFFF)},
+        {"max_chunk_size", unsigned_key(c.rtmp.max_chunk_size, 128, 0x7FFFFFFF)},
+        {"window_ack_size", unsigned_key(c.rtmp.window_ack_size, 4096, u32)},
+        {"handshake_timeout_ms", unsigned_key(c.rtmp.handshake_timeout_ms, 100, u32)},
+        {"idle_timeout_ms", unsigned_key(c.rtmp.idle_timeout_ms, 100, u32)},
+        {"send_timeout_ms", unsigned_key(c.rtmp.send_timeout_ms, 100, u32)}}},
+      {"http",
+       {{"enabled", bool_key(c.http.enabled)},
+        {"port", unsigned_key(c.http.port, 1, 65535)},
+        {"max_header_bytes", unsigned_key(c.http.max_header_bytes, 512, 1024 * 1024)},
+        {"header_timeout_ms", unsigned_key(c.http.header_timeout_ms, 100, u32)},
+        {"send_timeout_ms", unsigned_key(c.http.send_timeout_ms, 100, u32)},
+        {"cors_origin", string_key(c.http.cors_origin)}}},
+      {"stream",
+       {{"max_streams", unsigned_key(c.stream.max_streams, 1, 1000000)},
+        {"takeover", bool_key(c.stream.takeover)},
+        {"max_ring_bytes", unsigned_key(c.stream.max_ring_bytes, 64 * 1024, uint64_t(1) << 36)},
+        {"max_viewer_lag_ms", unsigned_key(c.stream.max_viewer_lag_ms, 100, 600000)},
+        {"max_skips_per_minute", unsigned_key(c.stream.max_skips_per_minute, 0, 100000)},
+        {"max_timestamp_backstep_ms", unsigned_key(c.stream.max_timestamp_backstep_ms, 0, u32)}}},
+      {"auth", {{"publish_keys", stream_keys(c.auth.publish_keys)}}},
+      {"demo",
+       {{"enabled", bool_key(c.demo.enabled)},
+        {"stream", string_key(c.demo.stream)},
+        {"ffmpeg", string_key(c.demo.ffmpeg)}}},
+  };
+}
+
+std::string names(const auto& map) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : map) out.push_back(k);
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, std::string_view source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return fail(Errc::config, "{}: line {}: {}", source, e.source().begin.line, e.description());
+  }
+  Config config;
+  auto sections = schema(config);
+  for (const auto& [name, node] : root) {
+    auto section = sections.find(name.str());
+    if (section == sections.end())
+      return fail(Errc::config, "{}: unknown section [{}] (known: {})", source, name.str(), names(sections));
+    const auto* table = node.as_table();
+    if (!table) return fail(Errc::config, "{}: {} must be a table ([{}])", source, name.str(), name.str());
+    for (const auto& [key, value] : *table) {
+      auto setter = section->second.find(key.str());
+      if (setter == section->second.end())
+        return fail(Errc::config, "{}: unknown key {}.{} (known in [{}]: {})", source, name.str(), key.str(),
+                    name.str(), names(section->second));
+      if (auto ok = setter->second(value); !ok)
+        return std::unexpected(std::move(ok.error()).context(fmt::format("{}: {}.{}", source, name.str(), key.str())));
+    }
+  }
+  return config;
+}
+
+Result<Config> load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return fail(Errc::config, "{}: cannot be read", path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+}  // namespace relaycast

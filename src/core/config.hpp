@@ -1,1 +1,81 @@
 #pragma once
+// Everything an operator can set, with the defaults `relaycast serve` runs on when no
+// file is given. A TOML file overrides any key; command-line flags override the file.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace relaycast {
+
+struct ServerConfig {
+  std::string bind = "0.0.0.0";
+  int workers = 0;  // 0: one per core
+  std::string log_level = "info";
+  uint32_t max_connections = 10000;
+  uint32_t max_connections_per_ip = 200;
+};
+
+struct RtmpConfig {
+  bool enabled = true;
+  uint16_t port = 1935;
+  uint32_t chunk_size = 60000;  // what we send with; large chunks mean fewer headers per frame
+  uint32_t max_message_size = 8 * 1024 * 1024;
+  uint32_t max_chunk_size = 16 * 1024 * 1024;
+  uint32_t window_ack_size = 2500000;
+  uint32_t handshake_timeout_ms = 10000;
+  uint32_t idle_timeout_ms = 30000;  // a publisher that sends nothing for this long is dropped
+  uint32_t send_timeout_ms = 10000;  // a viewer whose socket takes no bytes for this long is dropped
+};
+
+struct HttpConfig {
+  bool enabled = true;
+  uint16_t port = 8080;
+  uint32_t max_header_bytes = 16 * 1024;
+  uint32_t header_timeout_ms = 10000;  // whole request head, against slowloris
+  uint32_t send_timeout_ms = 10000;
+  std::string cors_origin = "*";
+};
+
+struct StreamConfig {
+  uint32_t max_streams = 1000;
+  bool takeover = false;  // a second publisher of a live name replaces the first
+  uint64_t max_ring_bytes = 64 * 1024 * 1024;
+  uint32_t max_viewer_lag_ms = 4000;
+  uint32_t max_skips_per_minute = 4;
+  uint32_t max_timestamp_backstep_ms = 1000;  // per track; beyond it the publisher is dropped
+};
+
+struct StreamKey {
+  std::string stream;  // "app/name", or "app/*" for every stream of an app
+  std::string key;
+};
+
+struct AuthConfig {
+  std::vector<StreamKey> publish_keys;
+};
+
+struct DemoConfig {
+  bool enabled = false;
+  std::string stream = "live/demo";
+  std::string ffmpeg = "ffmpeg";
+};
+
+struct Config {
+  ServerConfig server;
+  RtmpConfig rtmp;
+  HttpConfig http;
+  StreamConfig stream;
+  AuthConfig auth;
+  DemoConfig demo;
+};
+
+// Parses TOML text; `source` names it in errors ("relaycast.toml: rtmp.port: ...").
+// Unknown keys and out-of-range values are errors that say what is allowed.
+Result<Config> parse_config(std::string_view toml, std::string_view source);
+Result<Config> load_config_file(const std::filesystem::path& path);
+
+}  // namespace relaycast

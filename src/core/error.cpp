@@ -17,6 +17,7 @@ public:
       case Errc::timeout: return "timed out";
       case Errc::closed: return "connection closed";
       case Errc::config: return "bad configuration";
+      case Errc::ignored: return "nothing to act on";
     }
     return "unknown error";
   }

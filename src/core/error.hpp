@@ -23,6 +23,7 @@ enum class Errc {
   timeout,         // a deadline passed
   closed,          // the peer went away
   config,          // bad configuration
+  ignored,         // well-formed, but carries nothing to act on (end of sequence, empty tag)
 };
 
 const std::error_category& relaycast_category();

@@ -82,10 +82,10 @@ enum class VideoPart { config, frames, end };
 // What the AVC and the ex-header paths share once their headers are parsed.
 Result<MediaPacket> video_packet(Codec codec, int frame_type, VideoPart part, int32_t cts_ms, int64_t dts,
                                  Buffer payload) {
-  if (part == VideoPart::end) return fail(Errc::unsupported, "{} end of sequence (nothing to forward)", to_string(codec));
+  if (part == VideoPart::end) return fail(Errc::ignored, "{} end of sequence (nothing to forward)", to_string(codec));
   if (payload.empty()) {
     if (part == VideoPart::config) return fail(Errc::malformed, "{} sequence header without data", to_string(codec));
-    return fail(Errc::unsupported, "{} frame without data (nothing to forward)", to_string(codec));
+    return fail(Errc::ignored, "{} frame without data (nothing to forward)", to_string(codec));
   }
   MediaPacket p;
   p.kind = TrackKind::video;
@@ -105,7 +105,7 @@ Result<MediaPacket> video_packet(Codec codec, int frame_type, VideoPart part, in
 Result<MediaPacket> ex_video_packet(int64_t dts, const Buffer& body) {
   const int frame_type = (body[0] >> 4) & 0x07;
   const uint8_t packet_type = body[0] & 0x0f;
-  if (frame_type == kCommandFrame) return fail(Errc::unsupported, "video command frame (nothing to forward)");
+  if (frame_type == kCommandFrame) return fail(Errc::ignored, "video command frame (nothing to forward)");
   if (body.size() < 5) return fail(Errc::truncated, "Enhanced RTMP video header of {} bytes", body.size());
   auto fourcc = body.span().subspan(1, 4);
   Codec codec = Codec::none;
@@ -122,7 +122,7 @@ Result<MediaPacket> ex_video_packet(int64_t dts, const Buffer& body) {
       return video_packet(codec, frame_type, VideoPart::frames, load_si24(body.data() + 5), dts, body.slice(8));
     case kCodedFramesX: return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
     case kSequenceEnd: return video_packet(codec, frame_type, VideoPart::end, 0, dts, {});
-    case kMetadata: return fail(Errc::unsupported, "Enhanced RTMP video metadata (nothing to forward)");
+    case kMetadata: return fail(Errc::ignored, "Enhanced RTMP video metadata (nothing to forward)");
     case kMpeg2TsSequenceStart: return fail(Errc::unsupported, "Enhanced RTMP MPEG2TSSequenceStart");
     default: return fail(Errc::unsupported, "Enhanced RTMP video packet type {}", packet_type);
   }
@@ -132,11 +132,11 @@ Result<MediaPacket> ex_video_packet(int64_t dts, const Buffer& body) {
 //   AVCPacketType UI8 (0 sequence header, 1 NALUs, 2 end of sequence),
 //   CompositionTime SI24 (0 unless AVCPacketType is 1).
 Result<MediaPacket> video_tag(int64_t dts, const Buffer& body) {
-  if (body.empty()) return fail(Errc::unsupported, "empty video tag (nothing to forward)");
+  if (body.empty()) return fail(Errc::ignored, "empty video tag (nothing to forward)");
   if (body[0] & kIsExHeader) return ex_video_packet(dts, body);
   const int frame_type = body[0] >> 4;
   const int codec_id = body[0] & 0x0f;
-  if (frame_type == kCommandFrame) return fail(Errc::unsupported, "video command frame (nothing to forward)");
+  if (frame_type == kCommandFrame) return fail(Errc::ignored, "video command frame (nothing to forward)");
   if (codec_id != kCodecAvc) {
     return fail(Errc::unsupported, "video codec {} ({}) is not supported", codec_id, video_codec_name(codec_id));
   }
@@ -153,7 +153,7 @@ Result<MediaPacket> video_tag(int64_t dts, const Buffer& body) {
 // E.4.2.1 AUDIODATA: SoundFormat UB[4], SoundRate UB[2], SoundSize UB[1],
 //   SoundType UB[1], then for AAC (E.4.2.2) AACPacketType UI8 (0 sequence header, 1 raw).
 Result<MediaPacket> audio_tag(int64_t dts, const Buffer& body) {
-  if (body.empty()) return fail(Errc::unsupported, "empty audio tag (nothing to forward)");
+  if (body.empty()) return fail(Errc::ignored, "empty audio tag (nothing to forward)");
   const int format = body[0] >> 4;
   if (format != kSoundAac) {
     return fail(Errc::unsupported, "audio format {} ({}) is not supported", format, sound_format_name(format));
@@ -168,7 +168,7 @@ Result<MediaPacket> audio_tag(int64_t dts, const Buffer& body) {
   p.keyframe = !p.config;
   p.payload = body.slice(2);
   if (p.payload.empty() && p.config) return fail(Errc::malformed, "AAC sequence header without data");
-  if (p.payload.empty()) return fail(Errc::unsupported, "AAC frame without data (nothing to forward)");
+  if (p.payload.empty()) return fail(Errc::ignored, "AAC frame without data (nothing to forward)");
   return p;
 }
 
@@ -178,7 +178,7 @@ Result<MediaPacket> audio_tag(int64_t dts, const Buffer& body) {
 constexpr std::string_view kSetDataFrame("\x02\x00\x0d@setDataFrame", 16);
 
 Result<MediaPacket> script_tag(int64_t dts, const Buffer& body) {
-  if (body.empty()) return fail(Errc::unsupported, "empty script tag (nothing to forward)");
+  if (body.empty()) return fail(Errc::ignored, "empty script tag (nothing to forward)");
   MediaPacket p;
   p.kind = TrackKind::data;
   p.codec = Codec::script;

@@ -106,7 +106,7 @@ private:
 // - Script: TrackKind::data / Codec::script; a leading "@setDataFrame" string (what a
 //   publisher sends over RTMP) is sliced off, so the payload is as in an FLV file.
 //
-// Errc::unsupported for everything that carries nothing to forward, which callers
+// Errc::ignored for everything that carries nothing to forward, which callers
 // should drop quietly: empty bodies and frames, AVC/HEVC end of sequence (ffmpeg
 // sends one when it stops publishing), video command frames, ex-header metadata.
 // Also Errc::unsupported, with the codec named, for codecs we cannot carry (MP3,

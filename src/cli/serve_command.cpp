@@ -1,0 +1,69 @@
+#include "cli/serve_command.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "server/server.hpp"
+
+namespace relaycast {
+
+void add_serve_command(CLI::App& app, ServeOptions& o) {
+  auto* serve = app.add_subcommand("serve", "Run the server (embedded defaults; a TOML file and flags override them)");
+  serve->add_option("-c,--config", o.config_file, "TOML configuration file; any key overrides its default")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--rtmp-port", o.rtmp_port, "RTMP listening port (default 1935; rtmp.port)");
+  serve->add_option("--http-port", o.http_port, "HTTP listening port for HTTP-FLV (default 8080; http.port)");
+  serve->add_option("--bind", o.bind, "Address to listen on (default 0.0.0.0; server.bind)");
+  serve->add_option("--workers", o.workers, "Worker threads, 0 = one per core (server.workers)")
+      ->check(CLI::Range(0, 256));
+  serve->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off (server.log_level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  serve->add_flag("--demo", o.demo, "Also publish a generated test pattern with a clock and a tone as live/demo");
+}
+
+namespace {
+
+void print_urls(const Config& c) {
+  const std::string host = c.server.bind == "0.0.0.0" || c.server.bind == "::" ? "127.0.0.1" : c.server.bind;
+  const std::string watch = c.demo.enabled ? c.demo.stream : "live/NAME";
+  fmt::print(
+      "\n"
+      "  Publish (ffmpeg): ffmpeg -re -i INPUT -c:v libx264 -c:a aac -f flv rtmp://{0}:{1}/live/NAME\n"
+      "  Publish (OBS):    Server rtmp://{0}:{1}/live   Stream key: NAME\n"
+      "  Watch (RTMP):     ffplay rtmp://{0}:{1}/{3}\n"
+      "  Watch (HTTP-FLV): ffplay http://{0}:{2}/{3}.flv   (or open it in VLC)\n\n",
+      host, c.rtmp.port, c.http.port, watch);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& o) {
+  Config config;
+  if (!o.config_file.empty()) {
+    auto loaded = load_config_file(o.config_file);
+    if (!loaded) {
+      fmt::print(stderr, "relaycast: {}\n", loaded.error().message());
+      return 2;
+    }
+    config = std::move(*loaded);
+  }
+  if (o.rtmp_port) config.rtmp.port = *o.rtmp_port;
+  if (o.http_port) config.http.port = *o.http_port;
+  if (o.bind) config.server.bind = *o.bind;
+  if (o.workers) config.server.workers = *o.workers;
+  if (o.log_level) config.server.log_level = *o.log_level;
+  if (o.demo) config.demo.enabled = true;
+
+  init_logging(config.server.log_level);
+  Server server(config);
+  if (auto ok = server.start(); !ok) {
+    spdlog::error("{}", ok.error().message());
+    return 1;
+  }
+  print_urls(config);
+  server.run();
+  return 0;
+}
+
+}  // namespace relaycast

@@ -1,0 +1,190 @@
+#include "server/http_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/log.hpp"
+#include "format/flv.hpp"
+#include "server/frame_pump.hpp"
+#include "stream/subscription.hpp"
+
+namespace relaycast {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using std::chrono::milliseconds;
+
+HttpSession::HttpSession(ServerContext& server, asio::ip::tcp::socket socket,
+                         std::unique_ptr<ConnectionLimiter::Ticket> ticket)
+    : server_(server),
+      socket_(std::move(socket)),
+      ticket_(std::move(ticket)),
+      watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }) {
+  boost::system::error_code ec;
+  peer_ = fmt::format("http #{} {}", server.next_session_id++, describe(socket_.remote_endpoint(ec)));
+}
+
+void HttpSession::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog_.run(); }, asio::detached);
+}
+
+void HttpSession::close(std::string_view why) {
+  if (closed_) return;
+  closed_ = true;
+  close_reason_ = std::string(why);
+  if (subscription_) subscription_->cancel();
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+asio::awaitable<void> HttpSession::run() {
+  try {
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(server_.config.http.max_header_bytes);
+      parser.body_limit(64 * 1024);
+      watchdog_.arm(milliseconds(server_.config.http.header_timeout_ms), "reading the request");
+      boost::system::error_code ec;
+      co_await http::async_read(socket_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+      watchdog_.disarm();
+      if (ec == http::error::header_limit || ec == http::error::body_limit) {
+        spdlog::warn("{}: refused request: {} (http.max_header_bytes = {})", peer_, ec.message(),
+                     server_.config.http.max_header_bytes);
+        Request dummy;
+        co_await reply(dummy, 431, "request head too large\n");
+        break;
+      }
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      if (ec) {
+        if (!closed_) spdlog::debug("{}: bad request: {}", peer_, ec.message());
+        if (!closed_ && ec.category() == make_error_code(http::error::bad_target).category()) {
+          Request dummy;
+          co_await reply(dummy, 400, "bad request\n");
+        }
+        break;
+      }
+      if (!co_await handle(parser.get())) break;
+    }
+  } catch (const boost::system::system_error& e) {
+    if (close_reason_.empty()) close_reason_ = e.code().message();
+  }
+  watchdog_.stop();
+  close(close_reason_);
+}
+
+asio::awaitable<bool> HttpSession::handle(const Request& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  if (request.method() == http::verb::options) {
+    co_await reply(request, 204, "");
+    co_return request.keep_alive();
+  }
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    co_await reply(request, 405, "only GET, HEAD and OPTIONS are served here\n");
+    co_return request.keep_alive();
+  }
+  auto path = parse_stream_path(target);
+  if (path && path->extension == "flv") {
+    co_await serve_flv(request, *path);
+    co_return false;
+  }
+  co_await reply(request, 404, "no such resource; live streams are at /{app}/{name}.flv\n");
+  co_return request.keep_alive();
+}
+
+asio::awaitable<void> HttpSession::reply(const Request& request, unsigned status, std::string_view body) {
+  http::response<http::string_body> response{http::status(status), 11};
+  response.set(http::field::server, "relaycast");
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::access_control_allow_origin, server_.config.http.cors_origin);
+  if (status == 204) {
+    response.set(http::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
+    response.set(http::field::access_control_allow_headers, "*");
+    response.set(http::field::access_control_max_age, "86400");
+  }
+  response.keep_alive(request.keep_alive());
+  if (request.method() != http::verb::head) response.body() = std::string(body);
+  response.prepare_payload();
+  watchdog_.arm(milliseconds(server_.config.http.send_timeout_ms), "sending the response");
+  co_await http::async_write(socket_, response, asio::use_awaitable);
+  watchdog_.disarm();
+}
+
+// HTTP-FLV: an FLV file that never ends, as one chunked response (flv.js, mpegts.js,
+// ffplay, VLC). Starts at the newest keyframe with metadata and codec configuration.
+asio::awaitable<void> HttpSession::serve_flv(const Request& request, const StreamPath& path) {
+  const std::string key = path.key();
+  auto stream = server_.streams.find(key);
+  if (!stream) {
+    spdlog::info("{}: refused play of {}: not being published", peer_, key);
+    co_await reply(request, 404, key + " is not being published\n");
+    co_return;
+  }
+  const std::string head = fmt::format(
+      "HTTP/1.1 200 OK\r\nServer: relaycast\r\nContent-Type: video/x-flv\r\nTransfer-Encoding: chunked\r\n"
+      "Cache-Control: no-cache, no-store\r\nAccess-Control-Allow-Origin: {}\r\nConnection: close\r\n\r\n",
+      server_.config.http.cors_origin);
+  const milliseconds send_timeout(server_.config.http.send_timeout_ms);
+  if (request.method() == http::verb::head) {
+    co_await asio::async_write(socket_, asio::buffer(head), asio::use_awaitable);
+    co_return;
+  }
+
+  // The FLV file header, as the first HTTP chunk, in the same write as the head.
+  const auto headers = stream->headers();
+  const bool known = headers.video_config || headers.audio_config;
+  std::vector<uint8_t> file_header;
+  flv::write_file_header(!known || headers.audio_config, !known || headers.video_config, file_header);
+  std::string first = head + fmt::format("{:x}\r\n", file_header.size());
+  first.append(file_header.begin(), file_header.end());
+  first += "\r\n";
+
+  subscription_ = stream->subscribe(socket_.get_executor());
+  spdlog::info("{}: playing {} over HTTP-FLV", peer_, key);
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->watch_for_close(); }, asio::detached);
+
+  PumpStats stats;
+  bool first_write = true;
+  ReadStatus status = ReadStatus::cancelled;
+  try {
+    status = co_await pump_frames(
+        *subscription_, socket_, watchdog_, send_timeout,
+        [](const Frame& f) -> const std::vector<Buffer>& { return f.flv; },
+        [&](std::vector<asio::const_buffer>& iov) {
+          if (std::exchange(first_write, false)) iov.emplace_back(first.data(), first.size());
+        },
+        stats);
+    if (status == ReadStatus::ended) {
+      // The last chunk ends the response: players see a clean end of file.
+      co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), asio::use_awaitable);
+      close_reason_ = "the publisher stopped";
+    } else if (status == ReadStatus::too_slow) {
+      close_reason_ = fmt::format("too slow: fell behind the stream more than {} times in a minute",
+                                  stream->limits().max_skips_per_minute);
+    }
+  } catch (const boost::system::system_error& e) {
+    if (close_reason_.empty()) close_reason_ = e.code().message();
+  }
+  if (close_reason_.empty()) close_reason_ = "the client closed the connection";
+  spdlog::info("{}: stopped playing {}: {} ({} frames dropped, {:.1f} MB sent)", peer_, key, close_reason_,
+               subscription_->frames_dropped(), double(stats.bytes_sent) / 1e6);
+}
+
+// A player that goes away while the stream is quiet is noticed here rather than at
+// the next write; anything it sends after its request is ignored.
+asio::awaitable<void> HttpSession::watch_for_close() {
+  std::array<uint8_t, 512> sink;
+  boost::system::error_code ec;
+  while (!closed_ && !ec) co_await socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  if (!closed_) close("the client closed the connection");
+}
+
+}  // namespace relaycast

@@ -1,0 +1,283 @@
+#include "server/rtmp_session.hpp"
+
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/log.hpp"
+#include "format/flv.hpp"
+#include "media/codec_summary.hpp"
+#include "protocol/rtmp/handshake.hpp"
+#include "server/frame_pump.hpp"
+#include "server/stream_path.hpp"
+
+namespace relaycast {
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+rtmp::ServerConnectionConfig connection_config(const RtmpConfig& c) {
+  return {.chunk_size = c.chunk_size,
+          .window_ack_size = c.window_ack_size,
+          .limits = {.max_message_size = c.max_message_size, .max_chunk_size = c.max_chunk_size}};
+}
+
+// The handshake's random bytes need to be unpredictable enough to not be constant,
+// not secret: nothing is keyed on them.
+void fill_random(std::span<uint8_t> out) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  for (auto& b : out) b = uint8_t(rng());
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point t) {
+  return fmt::format("{:.1f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+}
+
+}  // namespace
+
+RtmpSession::RtmpSession(ServerContext& server, asio::ip::tcp::socket socket,
+                         std::unique_ptr<ConnectionLimiter::Ticket> ticket)
+    : server_(server),
+      socket_(std::move(socket)),
+      ticket_(std::move(ticket)),
+      id_(server.next_session_id++),
+      watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }),
+      connection_(connection_config(server.config.rtmp)),
+      timestamps_(server.config.stream.max_timestamp_backstep_ms) {
+  boost::system::error_code ec;
+  peer_ = fmt::format("rtmp #{} {}", id_, describe(socket_.remote_endpoint(ec)));
+}
+
+RtmpSession::~RtmpSession() = default;
+
+void RtmpSession::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog_.run(); }, asio::detached);
+}
+
+void RtmpSession::close(std::string_view why) {
+  if (closed_) return;
+  closed_ = true;
+  close_reason_ = std::string(why);
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+asio::awaitable<void> RtmpSession::run() {
+  spdlog::debug("{}: connected", peer_);
+  try {
+    co_await handshake();
+    co_await serve();
+  } catch (const boost::system::system_error& e) {
+    if (close_reason_.empty())
+      close_reason_ = e.code() == asio::error::eof ? "the client closed the connection" : e.code().message();
+  }
+  if (close_reason_.empty()) close_reason_ = "the client closed the connection";
+  if (stream_) stop_publishing(close_reason_);
+  if (subscription_) {
+    subscription_->cancel();
+    spdlog::info("{}: stopped playing {}: {} ({} frames dropped)", peer_, play_key_, close_reason_,
+                 subscription_->frames_dropped());
+  } else if (!playing_) {
+    spdlog::debug("{}: closed: {}", peer_, close_reason_);
+  }
+  watchdog_.stop();
+  close(close_reason_);
+}
+
+// RTMP 5.2: C0 C1 -> S0 S1 S2 -> C2. Bytes after C2 already belong to the chunk stream.
+asio::awaitable<void> RtmpSession::handshake() {
+  rtmp::ServerHandshake hs(uint32_t(std::time(nullptr)), fill_random);
+  std::array<uint8_t, 4096> buf;
+  watchdog_.arm(milliseconds(server_.config.rtmp.handshake_timeout_ms), "in the handshake");
+  while (!hs.done()) {
+    const size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::use_awaitable);
+    auto used = hs.feed(std::span(buf.data(), n));
+    if (!used) {
+      spdlog::warn("{}: handshake failed: {}", peer_, used.error().message());
+      close("handshake failed: " + used.error().message());
+      co_return;
+    }
+    if (auto out = hs.take_output(); !out.empty())
+      co_await asio::async_write(socket_, asio::buffer(out), asio::use_awaitable);
+    if (*used < n) connection_.feed(std::span(buf.data() + *used, n - *used));
+  }
+  watchdog_.disarm();
+}
+
+asio::awaitable<void> RtmpSession::serve() {
+  const milliseconds idle(server_.config.rtmp.idle_timeout_ms);
+  while (!closed_) {
+    // A player only sends acknowledgements now and then: its deadline is on sending.
+    if (!playing_) watchdog_.arm(idle, "waiting for the client");
+    while (!closed_) {
+      auto event = connection_.next();
+      if (!event) {
+        spdlog::warn("{}: closing: {}", peer_, event.error().message());
+        close("protocol error: " + event.error().message());
+        co_return;
+      }
+      if (!*event) break;
+      bool keep = true;
+      bool start_play = false;
+      std::visit(
+          [&](auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, rtmp::PublishRequest>) {
+              keep = on_publish(e);
+            } else if constexpr (std::is_same_v<T, rtmp::PlayRequest>) {
+              keep = on_play(e);
+              start_play = keep;
+            } else if constexpr (std::is_same_v<T, rtmp::MediaMessage>) {
+              keep = on_media(std::move(e.message));
+            } else if constexpr (std::is_same_v<T, rtmp::StopRequest>) {
+              if (stream_) stop_publishing("the client unpublished");
+            }
+          },
+          **event);
+      if (!playing_) co_await flush();
+      if (!keep) {
+        close(close_reason_.empty() ? "refused" : close_reason_);
+        co_return;
+      }
+      if (start_play) {
+        playing_ = true;
+        watchdog_.disarm();
+        auto self = shared_from_this();
+        asio::co_spawn(socket_.get_executor(), [self]() { return self->play(self->subscription_); }, asio::detached);
+      }
+    }
+    // Answers to what needed no decision (connect, pings, acknowledgements).
+    if (!playing_) co_await flush();
+    const auto space = connection_.prepare(64 * 1024);
+    const size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
+    connection_.commit(n);
+  }
+}
+
+asio::awaitable<void> RtmpSession::flush() {
+  auto& out = connection_.output();
+  if (out.empty()) co_return;
+  std::vector<uint8_t> bytes;
+  bytes.swap(out);
+  watchdog_.arm(milliseconds(server_.config.rtmp.send_timeout_ms), "sending to the client");
+  co_await asio::async_write(socket_, asio::buffer(bytes), asio::use_awaitable);
+  watchdog_.disarm();
+}
+
+bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
+  const std::string key = request.key();
+  auto refuse = [&](std::string_view code, const std::string& why) {
+    spdlog::warn("{}: refused publish of {}: {}", peer_, key, why);
+    connection_.reject_publish(code, why);
+    close_reason_ = "publish refused: " + why;
+    return false;
+  };
+  if (stream_ || subscription_) return refuse("NetStream.Publish.BadConnection", "this connection already has a stream");
+  if (!valid_stream_segment(request.app) || !valid_stream_segment(request.name))
+    return refuse("NetStream.Publish.BadName", fmt::format("\"{}\" is not a valid stream name (letters, digits, _ - .)", key));
+  if (auto allowed = server_.publish_keys.check(key, request.query); !allowed)
+    return refuse("NetStream.Publish.Unauthorized", allowed.error().message());
+  auto stream = server_.streams.publish(key, {"rtmp", peer_}, server_.config.stream.takeover);
+  if (!stream) return refuse("NetStream.Publish.BadName", stream.error().message());
+  stream_ = std::move(*stream);
+  connection_.accept_publish(request);
+  spdlog::info("{}: publishing {}", peer_, key);
+  return true;
+}
+
+bool RtmpSession::on_media(rtmp::Message message) {
+  if (!stream_) return true;  // media before publish or after unpublish carries nothing
+  auto packet = flv::body_to_packet(message.header.type, message.header.timestamp, message.payload);
+  if (!packet) {
+    if (packet.error().is(Errc::ignored)) return true;
+    if (packet.error().is(Errc::unsupported)) {
+      // Reported once per connection: an encoder sending an unsupported codec sends
+      // it in every message.
+      if (unsupported_logged_++ == 0) spdlog::warn("{}: {}: dropping: {}", peer_, stream_->key(), packet.error().message());
+      return true;
+    }
+    close_reason_ = "bad media message: " + packet.error().message();
+    spdlog::warn("{}: {}: closing: {}", peer_, stream_->key(), close_reason_);
+    return false;
+  }
+  const int64_t dts = timestamps_.unwrap_ms(message.header.timestamp);
+  packet->pts = dts + (packet->pts - packet->dts);
+  packet->dts = dts;
+  if (auto ok = timestamps_.check(*packet); !ok) {
+    close_reason_ = "bad timestamps: " + ok.error().message();
+    spdlog::warn("{}: {}: closing: {}", peer_, stream_->key(), close_reason_);
+    return false;
+  }
+  if (packet->config)
+    spdlog::info("{}: {}: {} {}", peer_, stream_->key(), to_string(packet->kind), describe_config(*packet));
+  stream_->push(std::move(*packet));
+  if (stream_->ended()) {
+    close_reason_ = "another publisher took the stream over";
+    return false;
+  }
+  return true;
+}
+
+void RtmpSession::stop_publishing(std::string_view why) {
+  auto& c = stream_->counters();
+  spdlog::info("{}: stopped publishing {} after {} ({} packets, {:.1f} MB): {}", peer_, stream_->key(),
+               seconds_since(stream_->started()), c.packets_in.load(), double(c.bytes_in.load()) / 1e6, why);
+  server_.streams.unpublish(stream_);
+  stream_.reset();
+}
+
+bool RtmpSession::on_play(const rtmp::PlayRequest& request) {
+  const std::string key = request.key();
+  auto refuse = [&](std::string_view code, const std::string& why) {
+    spdlog::info("{}: refused play of {}: {}", peer_, key, why);
+    connection_.reject_play(code, why);
+    close_reason_ = "play refused: " + why;
+    return false;
+  };
+  if (stream_ || subscription_) return refuse("NetStream.Play.Failed", "this connection already has a stream");
+  auto stream = server_.streams.find(key);
+  if (!stream) return refuse("NetStream.Play.StreamNotFound", key + " is not being published");
+  connection_.accept_play(request);
+  subscription_ = stream->subscribe(socket_.get_executor());
+  play_key_ = key;
+  spdlog::info("{}: playing {}", peer_, key);
+  return true;
+}
+
+asio::awaitable<void> RtmpSession::play(std::shared_ptr<Subscription> subscription) {
+  std::vector<uint8_t> control;
+  PumpStats stats;
+  try {
+    const auto status = co_await pump_frames(
+        *subscription, socket_, watchdog_, milliseconds(server_.config.rtmp.send_timeout_ms),
+        [](const Frame& f) -> const std::vector<Buffer>& { return f.rtmp; },
+        [&](std::vector<asio::const_buffer>& iov) {
+          // Protocol replies the read loop queued since the last write go first.
+          control.clear();
+          control.swap(connection_.output());
+          if (!control.empty()) iov.emplace_back(control.data(), control.size());
+        },
+        stats);
+    if (status == ReadStatus::ended) {
+      connection_.end_play(play_key_);
+      co_await asio::async_write(socket_, asio::buffer(connection_.output()), asio::use_awaitable);
+      // Let the client read the end and close first; the read loop sees it go.
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send);
+      close_reason_ = "the publisher stopped";
+      watchdog_.arm(milliseconds(2000), "waiting for the client to close");
+    } else if (status == ReadStatus::too_slow) {
+      close(fmt::format("too slow: fell behind the stream more than {} times in a minute",
+                        subscription->stream()->limits().max_skips_per_minute));
+    }
+  } catch (const boost::system::system_error& e) {
+    close(e.code().message());
+  }
+}
+
+}  // namespace relaycast

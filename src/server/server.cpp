@@ -1,0 +1,73 @@
+#include "server/server.hpp"
+
+#include <thread>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "core/log.hpp"
+#include "server/http_session.hpp"
+#include "server/rtmp_session.hpp"
+
+namespace relaycast {
+namespace {
+
+size_t worker_count(int configured) {
+  if (configured > 0) return size_t(configured);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Server::Server(Config config) : context_(std::move(config)), workers_(worker_count(context_.config.server.workers)) {}
+
+Server::~Server() { stop(); }
+
+Result<void> Server::start() {
+  const auto& c = context_.config;
+  if (c.rtmp.enabled) {
+    auto listener = std::make_unique<Listener>(context_, workers_, "RTMP", [this](auto socket, auto ticket) {
+      std::make_shared<RtmpSession>(context_, std::move(socket), std::move(ticket))->start();
+    });
+    if (auto ok = listener->open(c.server.bind, c.rtmp.port); !ok) return ok;
+    listeners_.push_back(std::move(listener));
+  }
+  if (c.http.enabled) {
+    auto listener = std::make_unique<Listener>(context_, workers_, "HTTP", [this](auto socket, auto ticket) {
+      std::make_shared<HttpSession>(context_, std::move(socket), std::move(ticket))->start();
+    });
+    if (auto ok = listener->open(c.server.bind, c.http.port); !ok) return ok;
+    listeners_.push_back(std::move(listener));
+  }
+  for (auto& l : listeners_) l->start();
+  workers_.start();
+
+  spdlog::info("relaycast listening on {}: RTMP {}{}, HTTP {}{}; {} worker(s)", c.server.bind, c.rtmp.port,
+               c.rtmp.enabled ? "" : " (off)", c.http.port, c.http.enabled ? "" : " (off)", workers_.size());
+  if (context_.publish_keys.open())
+    spdlog::warn("no stream keys are configured: anyone who can reach port {} may publish ([[auth.publish_keys]])",
+                 c.rtmp.port);
+  if (c.demo.enabled) {
+    demo_ = std::make_unique<DemoPublisher>(c.demo.ffmpeg,
+                                            fmt::format("rtmp://127.0.0.1:{}/{}", c.rtmp.port, c.demo.stream));
+    demo_->start();
+  }
+  return {};
+}
+
+void Server::run() {
+  boost::asio::signal_set signals(workers_.main(), SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", signal);
+    stop();
+  });
+  workers_.run();
+}
+
+void Server::stop() {
+  if (demo_) demo_->stop();
+  for (auto& l : listeners_) l->stop();
+  workers_.stop();
+}
+
+}  // namespace relaycast

@@ -1,0 +1,31 @@
+#include "server/server_context.hpp"
+
+#include <fmt/format.h>
+
+namespace relaycast {
+namespace {
+
+StreamLimits stream_limits(const StreamConfig& c) {
+  return {.max_ring_bytes = size_t(c.max_ring_bytes),
+          .max_viewer_lag_ms = c.max_viewer_lag_ms,
+          .max_skips_per_minute = int(c.max_skips_per_minute)};
+}
+
+}  // namespace
+
+ServerContext::ServerContext(Config c)
+    : config(std::move(c)),
+      streams(stream_limits(config.stream), config.rtmp.chunk_size, config.stream.max_streams),
+      limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
+      publish_keys(config.auth.publish_keys) {}
+
+std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  if (address.is_v6() && !address.to_v6().is_v4_mapped())
+    return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  const auto v4 = address.is_v6() ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+                                  : address.to_v4();
+  return fmt::format("{}:{}", v4.to_string(), endpoint.port());
+}
+
+}  // namespace relaycast

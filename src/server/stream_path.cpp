@@ -1,0 +1,37 @@
+#include "server/stream_path.hpp"
+
+#include <algorithm>
+
+namespace relaycast {
+
+bool valid_stream_segment(std::string_view s) {
+  if (s.empty() || s.size() > 128 || s.front() == '.') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  });
+}
+
+std::optional<StreamPath> parse_stream_path(std::string_view target) {
+  StreamPath out;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    out.query = std::string(target.substr(q + 1));
+    target = target.substr(0, q);
+  }
+  if (!target.starts_with('/')) return std::nullopt;
+  target.remove_prefix(1);
+  const auto slash = target.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto app = target.substr(0, slash);
+  auto file = target.substr(slash + 1);
+  const auto dot = file.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const auto name = file.substr(0, dot);
+  if (!valid_stream_segment(app) || !valid_stream_segment(name)) return std::nullopt;
+  out.app = std::string(app);
+  out.name = std::string(name);
+  out.extension = std::string(file.substr(dot + 1));
+  return out;
+}
+
+}  // namespace relaycast

@@ -1,0 +1,33 @@
+#pragma once
+// A subscriber parked in Subscription::read(), woken on its own executor when the
+// stream it reads gets packets or ends.
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace relaycast {
+
+struct StreamWaiter {
+  explicit StreamWaiter(boost::asio::any_io_executor ex) : executor(ex), timer(ex) {}
+
+  boost::asio::any_io_executor executor;
+  boost::asio::steady_timer timer;  // waited on with no expiry; cancel() is the wake-up
+  bool notified = false;            // only touched on `executor`
+  bool registered = false;          // guarded by the stream's mutex
+};
+
+// Wakes each waiter on its own executor. Posting (rather than cancelling the timer
+// here) keeps every timer on its own thread: the publisher may run on another one.
+inline void wake_all(std::vector<std::shared_ptr<StreamWaiter>>& waiters) {
+  for (auto& w : waiters) {
+    boost::asio::post(w->executor, [w] {
+      w->notified = true;
+      w->timer.cancel();
+    });
+  }
+}
+
+}  // namespace relaycast

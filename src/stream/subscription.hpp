@@ -1,0 +1,53 @@
+#pragma once
+// A subscriber's cursor into a Stream's ring. Used from one executor only.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "stream/stream.hpp"
+
+namespace relaycast {
+
+enum class ReadStatus {
+  frames,     // `out` holds frames to send
+  ended,      // the publisher left and everything was read
+  too_slow,   // moved forward too often: the viewer cannot keep up
+  cancelled,  // cancel() was called
+};
+
+class Subscription {
+public:
+  Subscription(std::shared_ptr<Stream> stream, boost::asio::any_io_executor executor);
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+  // Waits until there is something to send and appends it to `out` (cleared first).
+  boost::asio::awaitable<ReadStatus> read(std::vector<FramePtr>& out);
+  // Wakes a pending read with `cancelled`. Call on the subscription's executor.
+  void cancel();
+
+  const std::shared_ptr<Stream>& stream() const { return stream_; }
+  uint64_t frames_dropped() const { return dropped_; }
+
+private:
+  friend class Stream;
+  enum class Take { frames, empty, ended, too_slow };
+  Take take_locked(std::vector<FramePtr>& out);
+
+  std::shared_ptr<Stream> stream_;
+  std::shared_ptr<StreamWaiter> waiter_;
+  uint64_t cursor_ = 0;
+  bool waiting_for_keyframe_ = false;
+  std::vector<FramePtr> pending_headers_;
+  std::deque<std::chrono::steady_clock::time_point> skips_;
+  uint64_t dropped_ = 0;
+  bool cancelled_ = false;
+};
+
+}  // namespace relaycast
