@@ -14,6 +14,8 @@ packages=(
   clang libclang-rt-14-dev
   # benchmarks (nginx-rtmp is the reference server)
   rtmpdump nginx libnginx-mod-rtmp wrk procps iproute2
+  # the demo stream's clock
+  fonts-dejavu-core
 )
 
 missing=()

@@ -16,7 +16,7 @@ struct ServerConfig {
   int workers = 0;  // 0: one per core
   std::string log_level = "info";
   uint32_t max_connections = 10000;
-  uint32_t max_connections_per_ip = 200;
+  uint32_t max_connections_per_ip = 2000;  // generous: a venue or an office NATs many viewers
 };
 
 struct RtmpConfig {

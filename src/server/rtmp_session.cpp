@@ -18,6 +18,8 @@ namespace relaycast {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
+constexpr size_t kMaxReadSize = 64 * 1024;
+
 namespace {
 
 rtmp::ServerConnectionConfig connection_config(const RtmpConfig& c) {
@@ -154,9 +156,12 @@ asio::awaitable<void> RtmpSession::serve() {
     }
     // Answers to what needed no decision (connect, pings, acknowledgements).
     if (!playing_) co_await flush();
-    const auto space = connection_.prepare(64 * 1024);
+    const auto space = connection_.prepare(read_size_);
     const size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
     connection_.commit(n);
+    // Players send a few bytes now and then, publishers a lot: grow the read buffer
+    // only for connections that fill it, so a viewer costs little memory.
+    if (n == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
   }
 }
 

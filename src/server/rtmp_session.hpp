@@ -49,6 +49,7 @@ private:
   rtmp::ServerConnection connection_;
   std::string close_reason_;
   bool closed_ = false;
+  size_t read_size_ = 2048;
 
   // Publishing.
   std::shared_ptr<Stream> stream_;
