@@ -191,6 +191,8 @@ bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
   auto stream = server_.streams.publish(key, {"rtmp", peer_}, server_.config.stream.takeover);
   if (!stream) return refuse("NetStream.Publish.BadName", stream.error().message());
   stream_ = std::move(*stream);
+  if (const auto batch = server_.config.stream.write_batch_ms; batch > 0)
+    stream_->enable_write_batching(socket_.get_executor(), milliseconds(batch));
   connection_.accept_publish(request);
   spdlog::info("{}: publishing {}", peer_, key);
   return true;

@@ -21,6 +21,8 @@ void Stream::push(MediaPacket packet) {
   FramePtr frame = make_frame(next_seq_, std::move(packet), rtmp_chunk_size_);
   const MediaPacket& p = frame->packet;
 
+  // Audio alone need not wake viewers when a video frame follows within max_delay.
+  const bool hold = batch_ && p.kind == TrackKind::audio && !p.config && has_video_;
   std::vector<std::shared_ptr<StreamWaiter>> to_wake;
   {
     std::lock_guard lock(mutex_);
@@ -34,6 +36,44 @@ void Stream::push(MediaPacket packet) {
     ring_.push_back(std::move(frame));
     ++next_seq_;
     trim_locked();
+    if (!hold) {
+      to_wake.swap(waiters_);
+      for (auto& w : to_wake) w->registered = false;
+    }
+  }
+  wake_all(to_wake);
+  if (hold) {
+    hold_for_batch();
+  } else if (batch_ && batch_->armed) {
+    // What it held went out with this packet. The generation makes the cancelled
+    // wait's late completion a no-op, so a hold armed right after is not lost.
+    batch_->armed = false;
+    ++batch_->generation;
+    batch_->timer.cancel();
+  }
+}
+
+void Stream::enable_write_batching(boost::asio::any_io_executor publisher, std::chrono::milliseconds max_delay) {
+  batch_ = std::make_unique<BatchTimer>(publisher);
+  batch_->max_delay = max_delay;
+}
+
+void Stream::hold_for_batch() {
+  if (batch_->armed) return;
+  batch_->armed = true;
+  batch_->timer.expires_after(batch_->max_delay);
+  batch_->timer.async_wait(
+      [self = shared_from_this(), generation = batch_->generation](const boost::system::error_code& ec) {
+        if (ec || generation != self->batch_->generation) return;
+        self->batch_->armed = false;
+        self->wake_waiters();
+      });
+}
+
+void Stream::wake_waiters() {
+  std::vector<std::shared_ptr<StreamWaiter>> to_wake;
+  {
+    std::lock_guard lock(mutex_);
     to_wake.swap(waiters_);
     for (auto& w : to_wake) w->registered = false;
   }
@@ -41,14 +81,11 @@ void Stream::push(MediaPacket packet) {
 }
 
 void Stream::end() {
-  std::vector<std::shared_ptr<StreamWaiter>> to_wake;
   {
     std::lock_guard lock(mutex_);
     ended_ = true;
-    to_wake.swap(waiters_);
-    for (auto& w : to_wake) w->registered = false;
   }
-  wake_all(to_wake);
+  wake_waiters();
 }
 
 bool Stream::ended() const {

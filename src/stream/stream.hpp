@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "media/media_packet.hpp"
 #include "stream/frame.hpp"
@@ -49,7 +50,11 @@ public:
   StreamCounters& counters() { return counters_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
-  // Publisher side.
+  // Publisher side. With batching on, audio is held back up to `max_delay` so that it
+  // goes out with the next video frame in one write (video is never held): a viewer
+  // then costs one write per video frame instead of one per packet. Call on the
+  // publisher's executor, before the first push; push() must then run there too.
+  void enable_write_batching(boost::asio::any_io_executor publisher, std::chrono::milliseconds max_delay);
   void push(MediaPacket packet);
   void end();
   bool ended() const;
@@ -69,6 +74,8 @@ private:
   friend class Subscription;
 
   void trim_locked();
+  void wake_waiters();
+  void hold_for_batch();
   uint64_t start_seq_locked() const;
 
   const std::string key_;
@@ -88,6 +95,16 @@ private:
   Headers headers_;
   bool ended_ = false;
   std::vector<std::shared_ptr<StreamWaiter>> waiters_;
+
+  // Only touched on the publisher's executor.
+  struct BatchTimer {
+    explicit BatchTimer(boost::asio::any_io_executor ex) : timer(ex) {}
+    boost::asio::steady_timer timer;
+    std::chrono::milliseconds max_delay{0};
+    bool armed = false;
+    uint64_t generation = 0;
+  };
+  std::unique_ptr<BatchTimer> batch_;
 };
 
 }  // namespace relaycast

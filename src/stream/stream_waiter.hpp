@@ -19,13 +19,24 @@ struct StreamWaiter {
   bool registered = false;          // guarded by the stream's mutex
 };
 
-// Wakes each waiter on its own executor. Posting (rather than cancelling the timer
-// here) keeps every timer on its own thread: the publisher may run on another one.
+// Wakes each waiter on its own executor, with one post per executor (worker) rather
+// than one per waiter: a stream with a thousand viewers on two workers costs two
+// posts a packet. Posting keeps every timer on its own thread: the publisher may run
+// on another one.
 inline void wake_all(std::vector<std::shared_ptr<StreamWaiter>>& waiters) {
-  for (auto& w : waiters) {
-    boost::asio::post(w->executor, [w] {
-      w->notified = true;
-      w->timer.cancel();
+  while (!waiters.empty()) {
+    const auto executor = waiters.front()->executor;
+    std::vector<std::shared_ptr<StreamWaiter>> same;
+    std::erase_if(waiters, [&](auto& w) {
+      if (w->executor != executor) return false;
+      same.push_back(std::move(w));
+      return true;
+    });
+    boost::asio::post(executor, [same = std::move(same)] {
+      for (const auto& w : same) {
+        w->notified = true;
+        w->timer.cancel();
+      }
     });
   }
 }
