@@ -52,6 +52,16 @@ struct StreamConfig {
   uint32_t write_batch_ms = 20;  // per track; beyond it the publisher is dropped
 };
 
+struct HlsConfig {
+  bool enabled = true;
+  uint32_t segment_ms = 2000;   // target; segments are cut at the first keyframe after it
+  uint32_t part_ms = 334;       // LL-HLS partial segment target (10 frames at 30 fps)
+  uint32_t window = 6;          // segments listed in a playlist
+  uint32_t force_cut_ms = 6000; // a segment with no keyframe for this long is cut anyway
+  uint32_t block_timeout_ms = 6000;  // longest a blocking playlist or part request waits
+  uint32_t linger_ms = 60000;   // how long a stopped stream's playlist stays for a restart
+};
+
 struct StreamKey {
   std::string stream;  // "app/name", or "app/*" for every stream of an app
   std::string key;
@@ -72,6 +82,7 @@ struct Config {
   RtmpConfig rtmp;
   HttpConfig http;
   StreamConfig stream;
+  HlsConfig hls;
   AuthConfig auth;
   DemoConfig demo;
 };

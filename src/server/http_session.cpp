@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "format/flv.hpp"
 #include "server/frame_pump.hpp"
+#include "server/hls_routes.hpp"
 #include "stream/subscription.hpp"
 
 namespace relaycast {
@@ -58,16 +59,14 @@ asio::awaitable<void> HttpSession::run() {
       if (ec == http::error::header_limit || ec == http::error::body_limit) {
         spdlog::warn("{}: refused request: {} (http.max_header_bytes = {})", peer_, ec.message(),
                      server_.config.http.max_header_bytes);
-        Request dummy;
-        co_await reply(dummy, 431, "request head too large\n");
+        co_await reply(Request{}, HttpResponse::text(431, "request head too large\n"));
         break;
       }
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
       if (ec) {
         if (!closed_) spdlog::debug("{}: bad request: {}", peer_, ec.message());
         if (!closed_ && ec.category() == make_error_code(http::error::bad_target).category()) {
-          Request dummy;
-          co_await reply(dummy, 400, "bad request\n");
+          co_await reply(Request{}, HttpResponse::text(400, "bad request\n"));
         }
         break;
       }
@@ -83,38 +82,39 @@ asio::awaitable<void> HttpSession::run() {
 asio::awaitable<bool> HttpSession::handle(const Request& request) {
   const std::string_view target(request.target().data(), request.target().size());
   if (request.method() == http::verb::options) {
-    co_await reply(request, 204, "");
+    // CORS preflight: players on other origins may send Range and custom headers.
+    HttpResponse preflight = HttpResponse::text(204, "");
+    preflight.body.clear();
+    preflight.headers = {{"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                         {"Access-Control-Allow-Headers", "*"},
+                         {"Access-Control-Max-Age", "86400"}};
+    co_await reply(request, std::move(preflight));
     co_return request.keep_alive();
   }
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
-    co_await reply(request, 405, "only GET, HEAD and OPTIONS are served here\n");
+    co_await reply(request, HttpResponse::text(405, "only GET, HEAD and OPTIONS are served here\n"));
     co_return request.keep_alive();
   }
-  auto path = parse_stream_path(target);
-  if (path && path->extension == "flv") {
+  if (auto path = parse_stream_path(target); path && path->extension == "flv") {
     co_await serve_flv(request, *path);
     co_return false;
   }
-  co_await reply(request, 404, "no such resource; live streams are at /{app}/{name}.flv\n");
+  if (auto file = parse_stream_file_path(target)) {
+    co_await reply(request, co_await hls_response(server_.hls, server_.config.hls, *file, socket_.get_executor()));
+    co_return request.keep_alive();
+  }
+  co_await reply(request, HttpResponse::text(404, "no such resource; a live stream is at /{app}/{name}.flv, "
+                                                  "/{app}/{name}/index.m3u8 and /{app}/{name}/ll.m3u8\n"));
   co_return request.keep_alive();
 }
 
-asio::awaitable<void> HttpSession::reply(const Request& request, unsigned status, std::string_view body) {
-  http::response<http::string_body> response{http::status(status), 11};
-  response.set(http::field::server, "relaycast");
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.set(http::field::access_control_allow_origin, server_.config.http.cors_origin);
-  if (status == 204) {
-    response.set(http::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
-    response.set(http::field::access_control_allow_headers, "*");
-    response.set(http::field::access_control_max_age, "86400");
-  }
-  response.keep_alive(request.keep_alive());
-  if (request.method() != http::verb::head) response.body() = std::string(body);
-  response.prepare_payload();
-  watchdog_.arm(milliseconds(server_.config.http.send_timeout_ms), "sending the response");
-  co_await http::async_write(socket_, response, asio::use_awaitable);
-  watchdog_.disarm();
+asio::awaitable<void> HttpSession::reply(const Request& request, HttpResponse response) {
+  if (response.status >= 400 && response.status != 404)
+    spdlog::info("{}: {} {}: {}", peer_, response.status, std::string_view(request.target().data(), request.target().size()),
+                 response.body.empty() ? "" : std::string_view(reinterpret_cast<const char*>(response.body[0].data()),
+                                                               response.body[0].size()));
+  co_await send_response(socket_, watchdog_, milliseconds(server_.config.http.send_timeout_ms), request,
+                         server_.config.http.cors_origin, std::move(response));
 }
 
 // HTTP-FLV: an FLV file that never ends, as one chunked response (flv.js, mpegts.js,
@@ -124,7 +124,7 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   auto stream = server_.streams.find(key);
   if (!stream) {
     spdlog::info("{}: refused play of {}: not being published", peer_, key);
-    co_await reply(request, 404, key + " is not being published\n");
+    co_await reply(request, HttpResponse::text(404, key + " is not being published\n"));
     co_return;
   }
   const std::string head = fmt::format(

@@ -12,6 +12,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "server/connection_limiter.hpp"
+#include "server/http_response.hpp"
 #include "server/server_context.hpp"
 #include "server/stream_path.hpp"
 #include "server/watchdog.hpp"
@@ -32,7 +33,7 @@ private:
   boost::asio::awaitable<bool> handle(const Request& request);
   boost::asio::awaitable<void> serve_flv(const Request& request, const StreamPath& path);
   boost::asio::awaitable<void> watch_for_close();
-  boost::asio::awaitable<void> reply(const Request& request, unsigned status, std::string_view body);
+  boost::asio::awaitable<void> reply(const Request& request, HttpResponse response);
   void close(std::string_view why);
 
   ServerContext& server_;

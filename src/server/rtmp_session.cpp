@@ -115,8 +115,6 @@ asio::awaitable<void> RtmpSession::handshake() {
 asio::awaitable<void> RtmpSession::serve() {
   const milliseconds idle(server_.config.rtmp.idle_timeout_ms);
   while (!closed_) {
-    // A player only sends acknowledgements now and then: its deadline is on sending.
-    if (!playing_) watchdog_.arm(idle, "waiting for the client");
     while (!closed_) {
       auto event = connection_.next();
       if (!event) {
@@ -156,6 +154,8 @@ asio::awaitable<void> RtmpSession::serve() {
     }
     // Answers to what needed no decision (connect, pings, acknowledgements).
     if (!playing_) co_await flush();
+    // A player only sends acknowledgements now and then: its deadline is on sending.
+    if (!playing_) watchdog_.arm(idle, "waiting for the client");
     const auto space = connection_.prepare(read_size_);
     const size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
     connection_.commit(n);
@@ -193,6 +193,7 @@ bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
   stream_ = std::move(*stream);
   if (const auto batch = server_.config.stream.write_batch_ms; batch > 0)
     stream_->enable_write_batching(socket_.get_executor(), milliseconds(batch));
+  server_.hls.attach(stream_, socket_.get_executor());
   connection_.accept_publish(request);
   spdlog::info("{}: publishing {}", peer_, key);
   return true;

@@ -17,7 +17,8 @@ ServerContext::ServerContext(Config c)
     : config(std::move(c)),
       streams(stream_limits(config.stream), config.rtmp.chunk_size, config.stream.max_streams),
       limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
-      publish_keys(config.auth.publish_keys) {}
+      publish_keys(config.auth.publish_keys),
+      hls(config.hls) {}
 
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();

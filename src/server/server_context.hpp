@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/config.hpp"
+#include "hls/packagers.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/publish_keys.hpp"
 #include "stream/stream_registry.hpp"
@@ -21,6 +22,7 @@ struct ServerContext {
   StreamRegistry streams;
   std::shared_ptr<ConnectionLimiter> limiter;
   PublishKeys publish_keys;
+  hls::Packagers hls;
   std::atomic<uint64_t> next_session_id{1};
 };
 

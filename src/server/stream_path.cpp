@@ -34,4 +34,26 @@ std::optional<StreamPath> parse_stream_path(std::string_view target) {
   return out;
 }
 
+std::optional<StreamFilePath> parse_stream_file_path(std::string_view target) {
+  StreamFilePath out;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    out.query = std::string(target.substr(q + 1));
+    target = target.substr(0, q);
+  }
+  if (!target.starts_with('/')) return std::nullopt;
+  target.remove_prefix(1);
+  std::string_view parts[3];
+  for (int i = 0; i < 3; ++i) {
+    const auto slash = i < 2 ? target.find('/') : std::string_view::npos;
+    if (i < 2 && slash == std::string_view::npos) return std::nullopt;
+    parts[i] = target.substr(0, slash);
+    if (!valid_stream_segment(parts[i])) return std::nullopt;
+    if (i < 2) target.remove_prefix(slash + 1);
+  }
+  out.app = std::string(parts[0]);
+  out.name = std::string(parts[1]);
+  out.file = std::string(parts[2]);
+  return out;
+}
+
 }  // namespace relaycast

@@ -18,4 +18,12 @@ struct StreamPath {
 // "/live/cam.flv?token=x" -> {live, cam, flv, token=x}; nullopt for anything else.
 std::optional<StreamPath> parse_stream_path(std::string_view target);
 
+// "/live/cam/index.m3u8?_HLS_msn=3" -> {live, cam, "index.m3u8", "_HLS_msn=3"}: a file in
+// a stream's folder (HLS). The file name has the same safe alphabet.
+struct StreamFilePath {
+  std::string app, name, file, query;
+  std::string key() const { return app + "/" + name; }
+};
+std::optional<StreamFilePath> parse_stream_file_path(std::string_view target);
+
 }  // namespace relaycast
