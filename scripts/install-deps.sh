@@ -16,7 +16,13 @@ packages=(
   rtmpdump nginx libnginx-mod-rtmp wrk procps iproute2
   # the demo stream's clock
   fonts-dejavu-core
+  # browser tests (driven by playwright-core from npm)
+  chromium
 )
+# Node.js: the machine image may already have a newer one than Debian's; only install
+# Debian's when there is none.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,8 +31,19 @@ for p in "${packages[@]}"; do
   fi
 done
 
+install_npm_packages() {
+  # The browser tests' npm packages (playwright-core, hls.js), pinned by the lock file.
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+  if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_npm_packages
   exit 0
 fi
 
@@ -42,3 +59,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # nginx from Debian starts itself on port 80; the benchmark runs its own instance.
 if systemctl is-active --quiet nginx 2>/dev/null; then systemctl stop nginx || true; fi
+install_npm_packages

@@ -60,6 +60,7 @@ struct HlsConfig {
   uint32_t force_cut_ms = 6000; // a segment with no keyframe for this long is cut anyway
   uint32_t block_timeout_ms = 6000;  // longest a blocking playlist or part request waits
   uint32_t linger_ms = 60000;   // how long a stopped stream's playlist stays for a restart
+  std::string directory;        // if set, classic HLS is also written to directory/app/name/
 };
 
 struct StreamKey {

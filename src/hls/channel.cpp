@@ -30,10 +30,12 @@ const Segment* find(const Segmenter& s, uint64_t msn) {
 
 }  // namespace
 
-Channel::Channel(std::string key, SegmenterOptions options, std::string epoch)
+Channel::Channel(std::string key, SegmenterOptions options, std::string epoch, std::string directory)
     : key_(std::move(key)),
       epoch_(std::move(epoch)),
-      segmenter_(options, [this](const std::string& line) { spdlog::warn("hls {}: {}", key_, line); }) {}
+      segmenter_(options, [this](const std::string& line) { spdlog::warn("hls {}: {}", key_, line); }) {
+  if (!directory.empty()) directory_.emplace(directory, key_);
+}
 
 void Channel::push(const MediaPacket& packet) {
   std::vector<std::shared_ptr<StreamWaiter>> to_wake;
@@ -50,6 +52,7 @@ void Channel::end_of_stream() {
   {
     std::lock_guard lock(mutex_);
     segmenter_.end_of_stream();
+    if (directory_) directory_->sync(segmenter_, epoch_);
     ended_at_ = std::chrono::steady_clock::now();
     to_wake.swap(waiters_);
     for (auto& w : to_wake) w->registered = false;
@@ -61,6 +64,13 @@ void Channel::wake_locked(std::vector<std::shared_ptr<StreamWaiter>>& out) {
   const size_t now = progress(segmenter_);
   if (now == observed_parts_) return;
   observed_parts_ = now;
+  // Disk copies change only when a segment completes (a couple of times a minute).
+  const auto& segs = segmenter_.segments();
+  const size_t completed = segs.empty() ? 0 : size_t(segs.back().msn) + segs.back().complete;
+  if (directory_ && completed != completed_segments_) {
+    completed_segments_ = completed;
+    directory_->sync(segmenter_, epoch_);
+  }
   out.swap(waiters_);
   for (auto& w : out) w->registered = false;
 }

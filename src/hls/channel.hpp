@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hls/segment_directory.hpp"
 #include "hls/segmenter.hpp"
 #include "stream/stream_waiter.hpp"
 
@@ -32,7 +33,8 @@ struct FileLookup {
 
 class Channel {
 public:
-  Channel(std::string key, SegmenterOptions options, std::string epoch);
+  // With a `directory`, classic HLS is also written there (SegmentDirectory).
+  Channel(std::string key, SegmenterOptions options, std::string epoch, std::string directory = {});
 
   const std::string& key() const { return key_; }
   const std::string& epoch() const { return epoch_; }
@@ -63,7 +65,9 @@ private:
   Segmenter segmenter_;
   std::vector<std::shared_ptr<StreamWaiter>> waiters_;
   std::chrono::steady_clock::time_point ended_at_{};
-  size_t observed_parts_ = 0;  // changes in parts/segments seen, to know when to wake
+  size_t observed_parts_ = 0;
+  size_t completed_segments_ = 0;
+  std::optional<SegmentDirectory> directory_;  // changes in parts/segments seen, to know when to wake
 };
 
 }  // namespace relaycast::hls

@@ -41,7 +41,7 @@ void Packagers::attach(const std::shared_ptr<Stream>& stream, boost::asio::any_i
                                      .part_target = ms_to_ticks(config_.part_ms),
                                      .window = config_.window,
                                      .force_cut = ms_to_ticks(config_.force_cut_ms)};
-      slot = std::make_shared<Channel>(stream->key(), options, new_epoch());
+      slot = std::make_shared<Channel>(stream->key(), options, new_epoch(), config_.directory);
     }
     channel = slot;
   }
