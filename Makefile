@@ -32,9 +32,11 @@ test-asan: deps
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# RTMP fan-out against nginx-rtmp in the same run (../shared/bench); not part of test.
+# Against nginx-rtmp in the same run (../shared/bench); not part of test: RTMP fan-out
+# to 200 viewers, then wrk on an HLS segment and playlist.
 bench: build
 	bash bench/fanout_vs_nginx.sh 200 30 1
+	bash bench/hls_vs_nginx.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -27,6 +27,8 @@ std::optional<uint64_t> number(const std::string& s) {
 template <class Check>
 asio::awaitable<hls::Availability> wait_until_available(hls::Channel& channel, asio::any_io_executor executor,
                                                         Clock::time_point deadline, Check check) {
+  // Most requests are for what exists: answer those without setting up a wait.
+  if (const auto first = check(); first != hls::Availability::pending) co_return first;
   auto waiter = std::make_shared<StreamWaiter>(executor);
   for (;;) {
     channel.wait(waiter);
