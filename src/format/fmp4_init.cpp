@@ -43,7 +43,7 @@ void write_mvhd(std::vector<uint8_t>& out, uint32_t next_track_id) {
   w.u32be(0x00010000);  // rate 1.0
   w.u16be(0x0100);      // volume 1.0
   w.u16be(0);           // reserved
-  w.u32be(0);
+  w.u32be(0);           // reserved[2]
   w.u32be(0);
   write_matrix(w);
   for (int i = 0; i < 6; ++i) w.u32be(0);  // pre_defined
@@ -60,12 +60,12 @@ void write_tkhd(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDe
   w.u32be(track.track_id);
   w.u32be(0);  // reserved
   w.u32be(0);  // duration
-  w.u32be(0);  // reserved
+  w.u32be(0);  // reserved[2]
   w.u32be(0);
-  w.u16be(0);                       // layer
-  w.u16be(0);                       // alternate_group
-  w.u16be(audio ? 0x0100 : 0);      // volume: 1.0 for audio only
-  w.u16be(0);                       // reserved
+  w.u16be(0);                   // layer
+  w.u16be(0);                   // alternate_group
+  w.u16be(audio ? 0x0100 : 0);  // volume: 1.0 for audio only
+  w.u16be(0);                   // reserved
   write_matrix(w);
   w.u32be(details.width << 16);  // 16.16 presentation size
   w.u32be(details.height << 16);
