@@ -14,7 +14,7 @@ bool is_parameter_set(h264::NalType type) { return type == h264::NalType::sps ||
 void add_nal(std::span<const uint8_t> nal, std::vector<std::span<const uint8_t>>& pieces) {
   if (nal.empty()) return;
   const auto type = h264::NalType(h264::nal_type(nal[0]));
-  pieces.emplace_back(is_parameter_set(type) ? std::span(kLongStartCode) : std::span(kShortStartCode));
+  pieces.push_back(is_parameter_set(type) ? std::span<const uint8_t>(kLongStartCode) : kShortStartCode);
   pieces.push_back(nal);
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "format/mpegts_pid_writer.hpp"
+#include "format/mpegts_psi.hpp"
 #include "media/aac.hpp"
 #include "media/h264.hpp"
 #include "media/media_packet.hpp"
