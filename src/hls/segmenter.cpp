@@ -140,12 +140,16 @@ void Segmenter::close_part(int64_t end) {
     part_start_ = end;
     return;
   }
-  auto fragment = fmp4::make_fragment(fragment_sequence_++, tracks_, part_samples_);
+  auto fragment = fmp4::make_fragment_parts(fragment_sequence_++, tracks_, part_samples_);
   if (fragment) {
+    // One copy of the samples per part, into the block every viewer is then sent.
+    BufferBuilder bytes(fragment->size());
+    bytes.append(fragment->head);
+    for (const auto& payload : fragment->payloads) bytes.append(payload.span());
     segments_.back().parts.push_back(Part{.start = part_start_,
                                           .duration = end - part_start_,
                                           .independent = part_independent_ || !video_config_,
-                                          .bytes = Buffer::copy_of(*fragment)});
+                                          .bytes = std::move(bytes).freeze()});
   } else {
     warn_("fMP4: " + fragment.error().message());
   }
