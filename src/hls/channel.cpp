@@ -22,6 +22,18 @@ size_t progress(const Segmenter& s) {
   return size_t(back.msn) * 4096 + back.parts.size() * 2 + back.complete;
 }
 
+// RFC 8216bis 6.2.5.2: a part more than the Advance Part Limit (three seconds' worth of
+// parts, at least three) past the newest one is refused rather than waited for.
+bool beyond_advance_limit(const Segmenter& s, uint64_t msn, uint64_t part) {
+  const auto& back = s.segments().back();
+  const int64_t part_target = s.options().part_target;
+  const int64_t limit = std::max<int64_t>(3, (3 * kTimebase + part_target - 1) / part_target);
+  // Parts of the next segments count from their start: how many the open one will
+  // still get is not known.
+  const int64_t ahead = msn == back.msn ? int64_t(part) - int64_t(back.parts.size()) : int64_t(part);
+  return ahead > limit;
+}
+
 const Segment* find(const Segmenter& s, uint64_t msn) {
   for (const auto& seg : s.segments())
     if (seg.msn == msn) return &seg;
@@ -97,6 +109,7 @@ Availability Channel::playlist_ready(uint64_t msn, std::optional<uint32_t> part)
   const auto& segs = segmenter_.segments();
   if (segs.empty()) return segmenter_.live() ? Availability::pending : Availability::ready;
   if (msn > segs.back().msn + 2) return Availability::too_far;
+  if (part && msn >= segs.back().msn && beyond_advance_limit(segmenter_, msn, *part)) return Availability::too_far;
   if (msn < segs.front().msn || !segmenter_.live()) return Availability::ready;
   const Segment* seg = find(segmenter_, msn);
   if (seg && (seg->complete || (part && *part < seg->parts.size()))) return Availability::ready;
@@ -107,7 +120,8 @@ Availability Channel::part_availability_locked(uint64_t msn, uint32_t part) cons
   const auto& segs = segmenter_.segments();
   if (segs.empty()) return Availability::gone;
   const Segment& back = segs.back();
-  if (msn > back.msn + 2) return Availability::too_far;
+  if (msn > back.msn + 2 || (msn >= back.msn && beyond_advance_limit(segmenter_, msn, part)))
+    return Availability::too_far;
   if (const Segment* seg = find(segmenter_, msn)) {
     if (part < seg->parts.size()) return Availability::ready;
     if (!seg->complete && part == seg->parts.size() && segmenter_.live()) return Availability::pending;
@@ -126,6 +140,7 @@ FileLookup Channel::file(std::string_view name) const {
 
   if (name.starts_with("init") && name.ends_with(".mp4")) {
     auto version = number(name.substr(4, name.size() - 8));
+    if (version && *version > UINT32_MAX) version.reset();
     if (const Buffer* init = version ? segmenter_.init_segment(uint32_t(*version)) : nullptr) {
       out = {Availability::ready, {*init}, "video/mp4"};
     }
@@ -153,7 +168,7 @@ FileLookup Channel::file(std::string_view name) const {
   }
   if (!rest.ends_with(".m4s")) return out;
   const auto part = number(rest.substr(0, rest.size() - 4));
-  if (!part) return out;
+  if (!part || *part > UINT32_MAX) return out;
   out.availability = part_availability_locked(*msn, uint32_t(*part));
   out.content_type = "video/mp4";
   if (out.availability == Availability::ready) out.bytes = {seg->parts[*part].bytes};

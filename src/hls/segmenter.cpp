@@ -82,7 +82,13 @@ void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
     } else if (packet.dts + (video ? video_interval_ : audio_interval_) - part_start_ > options_.part_target) {
       close_part(packet.dts);
     }
+  } else if (packet.dts - last_video_dts_ > video_interval_ + video_interval_ / 2 &&
+             packet.dts + audio_interval_ - part_start_ > options_.part_target) {
+    // Video is late (a gap, a frame rate drop): audio closes the part in time, so
+    // that no part grows past the target while video is missing.
+    close_part(packet.dts);
   }
+  if (video) last_video_dts_ = packet.dts;
   pending = fmp4::Sample{.track_id = track_id(packet.kind),
                          .dts = packet.dts,
                          .pts = packet.pts,
@@ -191,7 +197,8 @@ void Segmenter::open_segment(int64_t start, Clock::time_point now) {
 
 void Segmenter::end_of_stream() {
   if (!started_) return;
-  const int64_t end = last_dts_ + video_interval_;
+  // The stream ends where its leading track ends (audio runs a frame ahead at most).
+  const int64_t end = video_config_ ? last_video_dts_ + video_interval_ : last_dts_ + audio_interval_;
   for (auto* pending : {&pending_video_, &pending_audio_}) {
     if (!*pending) continue;
     (*pending)->duration = uint32_t(pending == &pending_video_ ? video_interval_ : audio_interval_);

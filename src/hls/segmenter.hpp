@@ -84,6 +84,7 @@ private:
   int64_t video_interval_ = ms_to_ticks(33);
   int64_t audio_interval_ = ms_to_ticks(23);
   int64_t last_dts_ = 0;
+  int64_t last_video_dts_ = 0;
 
   std::deque<Segment> segments_;
   uint64_t next_msn_ = 0;

@@ -47,7 +47,12 @@ RtmpSession::RtmpSession(ServerContext& server, asio::ip::tcp::socket socket,
       socket_(std::move(socket)),
       ticket_(std::move(ticket)),
       id_(server.next_session_id++),
-      watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }),
+      watchdog_(socket_.get_executor(),
+                [this](const std::string& what) {
+                  // Publishers and players get their line when they stop; others get this one.
+                  if (!stream_ && !subscription_) spdlog::info("{}: closing: timed out {}", peer_, what);
+                  close(fmt::format("timed out {}", what));
+                }),
       connection_(connection_config(server.config.rtmp)),
       timestamps_(server.config.stream.max_timestamp_backstep_ms) {
   boost::system::error_code ec;
@@ -273,18 +278,21 @@ asio::awaitable<void> RtmpSession::play(std::shared_ptr<Subscription> subscripti
         },
         stats);
     if (status == ReadStatus::ended) {
+      // Set first: a player that reads the end closes at once, and our own writes or
+      // shutdown may then fail with a reset that is no error of this viewer.
+      close_reason_ = "the publisher stopped";
       connection_.end_play(play_key_);
       co_await asio::async_write(socket_, asio::buffer(connection_.output()), asio::use_awaitable);
       // Let the client read the end and close first; the read loop sees it go.
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send);
-      close_reason_ = "the publisher stopped";
+      boost::system::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       watchdog_.arm(milliseconds(2000), "waiting for the client to close");
     } else if (status == ReadStatus::too_slow) {
       close(fmt::format("too slow: fell behind the stream more than {} times in a minute",
                         subscription->stream()->limits().max_skips_per_minute));
     }
   } catch (const boost::system::system_error& e) {
-    close(e.code().message());
+    close(close_reason_.empty() ? e.code().message() : close_reason_);
   }
 }
 

@@ -27,10 +27,12 @@ std::optional<StreamPath> parse_stream_path(std::string_view target) {
   const auto dot = file.rfind('.');
   if (dot == std::string_view::npos) return std::nullopt;
   const auto name = file.substr(0, dot);
-  if (!valid_stream_segment(app) || !valid_stream_segment(name)) return std::nullopt;
+  const auto extension = file.substr(dot + 1);
+  if (!valid_stream_segment(app) || !valid_stream_segment(name) || !valid_stream_segment(extension))
+    return std::nullopt;
   out.app = std::string(app);
   out.name = std::string(name);
-  out.extension = std::string(file.substr(dot + 1));
+  out.extension = std::string(extension);
   return out;
 }
 

@@ -42,6 +42,10 @@ Subscription::Take Subscription::take_locked(std::vector<FramePtr>& out) {
     s.counters_.frames_dropped.fetch_add(target - cursor_, std::memory_order_relaxed);
     cursor_ = target;
     waiting_for_keyframe_ = target != s.keyframe_seq_;
+    // Configuration and metadata that changed in the skipped part must still reach
+    // the decoder, before the keyframe.
+    for (const auto& h : {s.headers_.metadata, s.headers_.video_config, s.headers_.audio_config})
+      if (h && h->seq < target) out.push_back(h);
   }
 
   const size_t limit = s.limits_.max_batch_frames;

@@ -128,11 +128,15 @@ Result<std::optional<Message>> ChunkReader::next() {
         header.timestamp = ts_field;
       else
         header.timestamp = cs->header.timestamp + ts_field;  // wraps mod 2^32 as RTMP's do
-      if (open_messages_ >= limits_.max_open_messages)
-        return fail(Errc::too_large, "more than {} messages open at once on different chunk streams",
-                    limits_.max_open_messages);
+      // Only a message that needs more chunks stays open; one whole in this chunk does not.
+      if (take < length) {
+        if (open_messages_ >= limits_.max_open_messages)
+          return fail(Errc::too_large, "more than {} messages open at once on different chunk streams",
+                      limits_.max_open_messages);
+        ++open_messages_;
+      }
       cs->partial.emplace(length);
-      ++open_messages_;
+      cs->counted_open = take < length;
     }
     cs->header = header;
     cs->length = length;
@@ -145,7 +149,7 @@ Result<std::optional<Message>> ChunkReader::next() {
     if (cs->partial->size() < length) continue;
     Message m{header, std::move(*cs->partial).freeze()};
     cs->partial.reset();
-    --open_messages_;
+    if (cs->counted_open) --open_messages_;
     if (auto ok = apply_control(m); !ok) return std::unexpected(std::move(ok.error()));
     return m;
   }
@@ -169,7 +173,7 @@ Result<void> ChunkReader::apply_control(const Message& m) {
     for (auto& cs : streams_) {
       if (cs.id == id && cs.partial) {
         cs.partial.reset();
-        --open_messages_;
+        if (cs.counted_open) --open_messages_;
       }
     }
   }

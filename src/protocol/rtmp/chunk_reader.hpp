@@ -48,6 +48,7 @@ private:
     bool extended = false;  // the last header had an extended timestamp
     bool seen = false;
     std::optional<BufferBuilder> partial;
+    bool counted_open = false;  // the message spans chunks, so it holds memory meanwhile
   };
 
   ChunkStream* find_or_add(uint32_t id);

@@ -490,9 +490,12 @@ TEST(RtmpChunkReader, AbortFreesTheOpenMessageSlot) {
   fmt0(in, 6, 100, 300, 9, 1);
   append(in, pattern(300), 0, 128);
   message(in, 2, 0, uint8_t(MessageType::abort), 0, u32be_bytes(6));
-  fmt0(in, 7, 100, 300, 9, 1);  // would be a second open message without the abort
-  append(in, pattern(300), 0, 128);
-  auto d = read_all(in, {.max_open_messages = 1});
+  // Two more partly received messages: three with the aborted one, over the limit.
+  for (uint32_t csid : {7u, 8u}) {
+    fmt0(in, csid, 100, 300, 9, 1);
+    append(in, pattern(300), 0, 128);
+  }
+  auto d = read_all(in, {.max_open_messages = 2});
   EXPECT_FALSE(d.error) << d.error->message();
 }
 
@@ -543,6 +546,23 @@ TEST(RtmpChunkReader, CompletedMessagesDoNotCountAsOpen) {
   auto d = read_all(in, {.max_open_messages = 1});
   EXPECT_FALSE(d.error) << d.error->message();
   EXPECT_EQ(d.messages.size(), 40u);
+}
+
+// The limit is on messages held partly received (ChunkReaderLimits); a message that
+// is whole in its first chunk is never held. Publishers interleave exactly that: small
+// audio messages between the chunks of a large video one.
+TEST(RtmpChunkReader, DISABLED_AMessageWholeInOneChunkIsNotCountedAsOpen) {
+  Bytes in;
+  fmt0(in, 6, 0, 300, 9, 1);
+  append(in, pattern(300), 0, 128);
+  message(in, 4, 0, 8, 1, pattern(20, 2));  // one chunk
+  fmt3(in, 6);
+  append(in, pattern(300), 128);
+  auto d = read_all(in, {.max_open_messages = 1});
+  EXPECT_FALSE(d.error) << "BUG: with max_open_messages = 1, one partly received video message plus a "
+                           "single-chunk audio message is refused: "
+                        << d.error->message();
+  EXPECT_EQ(d.messages.size(), d.error ? 0u : 2u);
 }
 
 TEST(RtmpChunkReader, ChunkStreamCountIsBounded) {

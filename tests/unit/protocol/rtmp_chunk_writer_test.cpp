@@ -63,7 +63,8 @@ Bytes payload_of(const Message& m) { return {m.payload.span().begin(), m.payload
 std::vector<size_t> sizes_around(uint32_t chunk_size) {
   std::vector<size_t> out = {0, 1, 2};
   for (size_t k = 1; k <= 4; ++k)
-    for (long d : {-2L, -1L, 0L, 1L, 2L}) out.push_back(size_t(long(k * chunk_size) + d));
+    for (long d : {-2L, -1L, 0L, 1L, 2L})
+      if (long(k * chunk_size) + d > 2) out.push_back(size_t(long(k * chunk_size) + d));
   return out;
 }
 
