@@ -231,7 +231,7 @@ struct CutCase {
 };
 
 void PrintTo(const CutCase& c, std::ostream* os) {
-  *os << c.fps << " fps, a keyframe every " << c.gop << " frames, " << c.segment_ms << " ms target";
+  *os << c.fps << "fps_gop" << c.gop << "_target" << c.segment_ms << "ms";
 }
 
 class HlsSegmenterCuts : public ::testing::TestWithParam<CutCase> {};
@@ -271,7 +271,7 @@ struct PartCase {
 };
 
 void PrintTo(const PartCase& c, std::ostream* os) {
-  *os << c.fps << " fps, part target " << c.part_ms << " ms" << (c.audio ? " with audio" : "");
+  *os << c.fps << "fps_part" << c.part_ms << "ms" << (c.audio ? "_av" : "_video");
 }
 
 class HlsSegmenterParts : public ::testing::TestWithParam<PartCase> {};
@@ -295,6 +295,21 @@ INSTANTIATE_TEST_SUITE_P(Rates, HlsSegmenterParts,
                          ::testing::Values(PartCase{30, 334, true}, PartCase{25, 334, true}, PartCase{15, 334, true},
                                            PartCase{60, 334, true}, PartCase{30, 200, true},
                                            PartCase{30, 500, false}, PartCase{24, 1000, true}));
+
+TEST(HlsSegmenter, VideoGapKeepsPartsWithinTheTarget) {
+  // The encoder drops video for 0.6 s (a congested uplink, a camera hiccup) while the
+  // audio goes on: the parts around the gap stay within the target too.
+  for (int64_t gap_from : {2100, 2200, 2300}) {
+    Packager run(options_ms(2000, 334));
+    auto packets = synth({.fps = 30, .gop = 30, .duration_ms = 6000});
+    std::erase_if(packets, [&](const MediaPacket& p) {
+      return !p.config && p.kind == TrackKind::video && p.dts >= ms_to_ticks(gap_from) &&
+             p.dts < ms_to_ticks(gap_from + 600);
+    });
+    run.feed(packets);
+    expect_invariants(run.seg, fmt::format("no video from {} ms to {} ms", gap_from, gap_from + 600));
+  }
+}
 
 TEST(HlsSegmenter, PartsStartingWithAKeyframeAreIndependentOthersNot) {
   // Parts of 7 frames (233 ms at 30 fps, target 250 ms) and a keyframe every 14
