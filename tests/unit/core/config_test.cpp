@@ -59,6 +59,15 @@ TEST(Config, EmptyTextGivesTheDefaults) {
   EXPECT_EQ(c->stream.max_viewer_lag_ms, 4000u);
   EXPECT_EQ(c->stream.max_skips_per_minute, 4u);
   EXPECT_EQ(c->stream.max_timestamp_backstep_ms, 1000u);
+  EXPECT_EQ(c->stream.write_batch_ms, 20u);
+  EXPECT_TRUE(c->hls.enabled);
+  EXPECT_EQ(c->hls.segment_ms, 2000u);
+  EXPECT_EQ(c->hls.part_ms, 334u);
+  EXPECT_EQ(c->hls.window, 6u);
+  EXPECT_EQ(c->hls.force_cut_ms, 6000u);
+  EXPECT_EQ(c->hls.block_timeout_ms, 6000u);
+  EXPECT_EQ(c->hls.linger_ms, 60000u);
+  EXPECT_EQ(c->hls.directory, "") << "classic HLS files are off by default";
   EXPECT_TRUE(c->auth.publish_keys.empty());
   EXPECT_FALSE(c->demo.enabled);
   EXPECT_EQ(c->demo.stream, "live/demo");
@@ -66,7 +75,7 @@ TEST(Config, EmptyTextGivesTheDefaults) {
 }
 
 TEST(Config, CommentsAndEmptySectionsKeepTheDefaults) {
-  auto c = parse("# nothing set\n[server]\n[rtmp]\n[http]\n[stream]\n[auth]\n[demo]\n");
+  auto c = parse("# nothing set\n[server]\n[rtmp]\n[http]\n[stream]\n[hls]\n[auth]\n[demo]\n");
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_EQ(c->rtmp.port, 1935);
   EXPECT_EQ(c->http.port, 8080);
@@ -107,6 +116,17 @@ max_ring_bytes = 68719476736
 max_viewer_lag_ms = 2500
 max_skips_per_minute = 9
 max_timestamp_backstep_ms = 250
+write_batch_ms = 0
+
+[hls]
+enabled = false
+segment_ms = 4000
+part_ms = 500
+window = 10
+force_cut_ms = 9000
+block_timeout_ms = 3000
+linger_ms = 0
+directory = "/var/lib/relaycast/hls"
 
 [auth]
 publish_keys = [ { stream = "live/cam", key = "k1" }, { stream = "event/*", key = "k2" } ]
@@ -143,6 +163,15 @@ ffmpeg = "/usr/bin/ffmpeg"
   EXPECT_EQ(c->stream.max_viewer_lag_ms, 2500u);
   EXPECT_EQ(c->stream.max_skips_per_minute, 9u);
   EXPECT_EQ(c->stream.max_timestamp_backstep_ms, 250u);
+  EXPECT_EQ(c->stream.write_batch_ms, 0u);
+  EXPECT_FALSE(c->hls.enabled);
+  EXPECT_EQ(c->hls.segment_ms, 4000u);
+  EXPECT_EQ(c->hls.part_ms, 500u);
+  EXPECT_EQ(c->hls.window, 10u);
+  EXPECT_EQ(c->hls.force_cut_ms, 9000u);
+  EXPECT_EQ(c->hls.block_timeout_ms, 3000u);
+  EXPECT_EQ(c->hls.linger_ms, 0u);
+  EXPECT_EQ(c->hls.directory, "/var/lib/relaycast/hls");
   ASSERT_EQ(c->auth.publish_keys.size(), 2u);
   EXPECT_EQ(c->auth.publish_keys[0].stream, "live/cam");
   EXPECT_EQ(c->auth.publish_keys[0].key, "k1");
@@ -171,7 +200,7 @@ TEST(Config, DottedKeysAndSectionsMeanTheSame) {
 TEST(Config, UnknownSectionIsRefusedNamingTheKnownOnes) {
   const auto msg = refusal("[rtpm]\nport = 1935\n");
   EXPECT_TRUE(contains(msg, "rtpm")) << msg;
-  for (const char* known : {"server", "rtmp", "http", "stream", "auth", "demo"})
+  for (const char* known : {"server", "rtmp", "http", "stream", "hls", "auth", "demo"})
     EXPECT_TRUE(contains(msg, known)) << known << " missing from: " << msg;
 }
 
@@ -249,6 +278,13 @@ std::vector<NumericKey> numeric_keys() {
        [](const Config& c) { return uint64_t(c.stream.max_skips_per_minute); }},
       {"stream", "max_timestamp_backstep_ms", 0, u32,
        [](const Config& c) { return uint64_t(c.stream.max_timestamp_backstep_ms); }},
+      {"stream", "write_batch_ms", 0, 1000, [](const Config& c) { return uint64_t(c.stream.write_batch_ms); }},
+      {"hls", "segment_ms", 500, 60000, [](const Config& c) { return uint64_t(c.hls.segment_ms); }},
+      {"hls", "part_ms", 100, 5000, [](const Config& c) { return uint64_t(c.hls.part_ms); }},
+      {"hls", "window", 2, 100, [](const Config& c) { return uint64_t(c.hls.window); }},
+      {"hls", "force_cut_ms", 1000, 120000, [](const Config& c) { return uint64_t(c.hls.force_cut_ms); }},
+      {"hls", "block_timeout_ms", 500, 60000, [](const Config& c) { return uint64_t(c.hls.block_timeout_ms); }},
+      {"hls", "linger_ms", 0, 3600000, [](const Config& c) { return uint64_t(c.hls.linger_ms); }},
   };
 }
 
@@ -285,7 +321,7 @@ TEST(Config, NumericKeysOfAnotherTypeAreRefused) {
 }
 
 TEST(Config, BooleanKeysAcceptOnlyBooleans) {
-  for (const char* key : {"rtmp.enabled", "http.enabled", "stream.takeover", "demo.enabled"}) {
+  for (const char* key : {"rtmp.enabled", "http.enabled", "stream.takeover", "hls.enabled", "demo.enabled"}) {
     for (const char* value : {"1", "\"true\"", "\"yes\"", "0.0"}) {
       const std::string_view k(key);
       const auto dot = k.find('.');
@@ -297,7 +333,7 @@ TEST(Config, BooleanKeysAcceptOnlyBooleans) {
 }
 
 TEST(Config, StringKeysAcceptOnlyStrings) {
-  for (const char* key : {"server.bind", "server.log_level", "http.cors_origin", "demo.stream", "demo.ffmpeg"}) {
+  for (const char* key : {"server.bind", "server.log_level", "http.cors_origin", "hls.directory", "demo.stream", "demo.ffmpeg"}) {
     const std::string_view k(key);
     const auto dot = k.find('.');
     const auto msg = refusal(fmt::format("[{}]\n{} = 5\n", k.substr(0, dot), k.substr(dot + 1)));

@@ -551,18 +551,35 @@ TEST(RtmpChunkReader, CompletedMessagesDoNotCountAsOpen) {
 // The limit is on messages held partly received (ChunkReaderLimits); a message that
 // is whole in its first chunk is never held. Publishers interleave exactly that: small
 // audio messages between the chunks of a large video one.
-TEST(RtmpChunkReader, DISABLED_AMessageWholeInOneChunkIsNotCountedAsOpen) {
+TEST(RtmpChunkReader, AMessageWholeInOneChunkIsNotCountedAsOpen) {
   Bytes in;
   fmt0(in, 6, 0, 300, 9, 1);
   append(in, pattern(300), 0, 128);
-  message(in, 4, 0, 8, 1, pattern(20, 2));  // one chunk
+  message(in, 4, 0, 8, 1, pattern(20, 2));  // one chunk, between the video's chunks
   fmt3(in, 6);
-  append(in, pattern(300), 128);
+  append(in, pattern(300), 128, 128);
+  message(in, 5, 0, 18, 1, pattern(10, 3));
+  fmt3(in, 6);
+  append(in, pattern(300), 256);
   auto d = read_all(in, {.max_open_messages = 1});
-  EXPECT_FALSE(d.error) << "BUG: with max_open_messages = 1, one partly received video message plus a "
-                           "single-chunk audio message is refused: "
+  ASSERT_FALSE(d.error) << "one partly received video message plus single-chunk messages is within "
+                           "max_open_messages = 1: "
                         << d.error->message();
-  EXPECT_EQ(d.messages.size(), d.error ? 0u : 2u);
+  EXPECT_EQ(summarize(d.messages), (std::vector<Summary>{{4, 0, 8, 1, pattern(20, 2)},
+                                                         {5, 0, 18, 1, pattern(10, 3)},
+                                                         {6, 0, 9, 1, pattern(300)}}));
+
+  // And they do not use up the slot the limit leaves: a second partial message is still refused.
+  Bytes two;
+  fmt0(two, 6, 0, 300, 9, 1);
+  append(two, pattern(300), 0, 128);
+  message(two, 4, 0, 8, 1, pattern(20, 2));
+  fmt0(two, 7, 0, 300, 9, 1);
+  append(two, pattern(300), 0, 128);
+  auto refused = read_all(two, {.max_open_messages = 1});
+  ASSERT_TRUE(refused.error);
+  EXPECT_TRUE(refused.error->is(Errc::too_large)) << refused.error->message();
+  EXPECT_EQ(refused.messages.size(), 1u);
 }
 
 TEST(RtmpChunkReader, ChunkStreamCountIsBounded) {
