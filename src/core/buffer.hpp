@@ -64,6 +64,7 @@ public:
   std::span<uint8_t> unwritten() { return {block_.get() + size_, capacity_ - size_}; }
   void commit(size_t n) { size_ += n; }
   void append(std::span<const uint8_t> bytes) {
+    if (bytes.empty()) return;  // an empty span may have a null data(): memcpy must not see it
     std::memcpy(block_.get() + size_, bytes.data(), bytes.size());
     size_ += bytes.size();
   }

@@ -46,10 +46,10 @@ struct StreamConfig {
   uint64_t max_ring_bytes = 64 * 1024 * 1024;
   uint32_t max_viewer_lag_ms = 4000;
   uint32_t max_skips_per_minute = 4;
-  uint32_t max_timestamp_backstep_ms = 1000;
+  uint32_t max_timestamp_backstep_ms = 1000;  // per track; beyond it the publisher is dropped
   // Audio waits up to this long for the next video frame so both go out in one write
   // to each viewer; video is never held. 0 sends every packet at once.
-  uint32_t write_batch_ms = 20;  // per track; beyond it the publisher is dropped
+  uint32_t write_batch_ms = 20;
 };
 
 struct HlsConfig {
