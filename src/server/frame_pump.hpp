@@ -1,17 +1,21 @@
 #pragma once
-// The viewer's write loop, the same for every protocol whose bytes are made once per
-// frame (RTMP, HTTP-FLV): take what the subscription has, write it in one gathered
-// write of the shared buffers, repeat. Whatever piled up while a write was in flight
-// goes out in the next one, so a busy viewer batches by itself.
+// The viewer's write path, the same for every protocol whose bytes are made once per
+// frame (RTMP, HTTP-FLV).
+//
+// A packet reaches a worker as one posted call that runs each of that worker's
+// viewers' wake callbacks in turn; the callback takes what the viewer's cursor has and
+// writes it at once with one non-blocking sendmsg of the shared buffers. No coroutine
+// is resumed and no operation is queued per viewer and packet: that bookkeeping cost
+// more than the write itself. Only a viewer whose socket is full waits for it to
+// drain (one async wait), and then takes everything that piled up in one write.
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
+#include "core/buffer.hpp"
 #include "server/watchdog.hpp"
 #include "stream/subscription.hpp"
 
@@ -22,26 +26,18 @@ struct PumpStats {
   uint64_t writes = 0;
 };
 
-// `pieces_of(frame)` names the frame's wire form; `before_write(iov)` may add bytes
-// that must precede the frames (protocol messages). Throws on socket errors.
-template <class PiecesOf, class BeforeWrite>
+// Which of a Frame's ready-made wire forms the viewer gets.
+using WireForm = std::vector<Buffer> Frame::*;
+
+// Appends bytes that must go out before the next frames (protocol messages, a file
+// header); called before each write that carries frames.
+using WritePrefix = std::function<void(std::vector<uint8_t>& prefix)>;
+
+// Sends the subscription's frames until it ends, is too slow or is cancelled, and
+// says which. Throws on socket errors. The watchdog bounds how long the socket may
+// stay full.
 boost::asio::awaitable<ReadStatus> pump_frames(Subscription& subscription, boost::asio::ip::tcp::socket& socket,
                                                Watchdog& watchdog, std::chrono::milliseconds send_timeout,
-                                               PiecesOf pieces_of, BeforeWrite before_write, PumpStats& stats) {
-  std::vector<FramePtr> frames;
-  std::vector<boost::asio::const_buffer> iov;
-  for (;;) {
-    const ReadStatus status = co_await subscription.read(frames);
-    if (status != ReadStatus::frames) co_return status;
-    iov.clear();
-    before_write(iov);
-    for (const auto& frame : frames)
-      for (const auto& piece : pieces_of(*frame)) iov.emplace_back(piece.data(), piece.size());
-    watchdog.arm(send_timeout, "sending to the viewer");
-    stats.bytes_sent += co_await boost::asio::async_write(socket, iov, boost::asio::use_awaitable);
-    ++stats.writes;
-    watchdog.disarm();
-  }
-}
+                                               WireForm form, WritePrefix prefix, PumpStats& stats);
 
 }  // namespace relaycast

@@ -155,13 +155,11 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   bool first_write = true;
   ReadStatus status = ReadStatus::cancelled;
   try {
-    status = co_await pump_frames(
-        *subscription_, socket_, watchdog_, send_timeout,
-        [](const Frame& f) -> const std::vector<Buffer>& { return f.flv; },
-        [&](std::vector<asio::const_buffer>& iov) {
-          if (std::exchange(first_write, false)) iov.emplace_back(first.data(), first.size());
-        },
-        stats);
+    status = co_await pump_frames(*subscription_, socket_, watchdog_, send_timeout, &Frame::flv,
+                                  [&](std::vector<uint8_t>& prefix) {
+                                    if (std::exchange(first_write, false)) prefix.assign(first.begin(), first.end());
+                                  },
+                                  stats);
     if (status == ReadStatus::ended) {
       // The last chunk ends the response: players see a clean end of file.
       co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), asio::use_awaitable);

@@ -264,17 +264,13 @@ bool RtmpSession::on_play(const rtmp::PlayRequest& request) {
 }
 
 asio::awaitable<void> RtmpSession::play(std::shared_ptr<Subscription> subscription) {
-  std::vector<uint8_t> control;
   PumpStats stats;
   try {
     const auto status = co_await pump_frames(
-        *subscription, socket_, watchdog_, milliseconds(server_.config.rtmp.send_timeout_ms),
-        [](const Frame& f) -> const std::vector<Buffer>& { return f.rtmp; },
-        [&](std::vector<asio::const_buffer>& iov) {
+        *subscription, socket_, watchdog_, milliseconds(server_.config.rtmp.send_timeout_ms), &Frame::rtmp,
+        [this](std::vector<uint8_t>& prefix) {
           // Protocol replies the read loop queued since the last write go first.
-          control.clear();
-          control.swap(connection_.output());
-          if (!control.empty()) iov.emplace_back(control.data(), control.size());
+          prefix.swap(connection_.output());
         },
         stats);
     if (status == ReadStatus::ended) {

@@ -1,6 +1,9 @@
 #pragma once
-// A subscriber parked in Subscription::read(), woken on its own executor when the
-// stream it reads gets packets or ends.
+// A subscriber waiting for packets, woken on its own executor when the stream it reads
+// gets packets or ends: either a coroutine parked in Subscription::read() (the timer)
+// or a callback (`on_wake`), which lets a viewer's writes run without resuming a
+// coroutine per packet.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -17,7 +20,17 @@ struct StreamWaiter {
   boost::asio::steady_timer timer;  // waited on with no expiry; cancel() is the wake-up
   bool notified = false;            // only touched on `executor`
   bool registered = false;          // guarded by the stream's mutex
+  std::function<void()> on_wake;    // when set, called instead of cancelling the timer
 };
+
+inline void wake(StreamWaiter& w) {
+  if (w.on_wake) {
+    w.on_wake();
+    return;
+  }
+  w.notified = true;
+  w.timer.cancel();
+}
 
 // Wakes each waiter on its own executor, with one post per executor (worker) rather
 // than one per waiter: a stream with a thousand viewers on two workers costs two
@@ -33,10 +46,7 @@ inline void wake_all(std::vector<std::shared_ptr<StreamWaiter>>& waiters) {
       return true;
     });
     boost::asio::post(executor, [same = std::move(same)] {
-      for (const auto& w : same) {
-        w->notified = true;
-        w->timer.cancel();
-      }
+      for (const auto& w : same) wake(*w);
     });
   }
 }

@@ -20,8 +20,30 @@ Subscription::~Subscription() {
 
 void Subscription::cancel() {
   cancelled_ = true;
-  waiter_->notified = true;
-  waiter_->timer.cancel();
+  wake(*waiter_);
+}
+
+void Subscription::set_wake_callback(std::function<void()> on_wake) { waiter_->on_wake = std::move(on_wake); }
+
+ReadStatus Subscription::try_read(std::vector<FramePtr>& out) {
+  out.clear();
+  if (cancelled_) return ReadStatus::cancelled;
+  Take took;
+  {
+    std::lock_guard lock(stream_->mutex_);
+    took = take_locked(out);
+    if (took == Take::empty && !waiter_->registered) {
+      waiter_->registered = true;
+      stream_->waiters_.push_back(waiter_);
+    }
+  }
+  switch (took) {
+    case Take::frames: return ReadStatus::frames;
+    case Take::ended: return ReadStatus::ended;
+    case Take::too_slow: return ReadStatus::too_slow;
+    case Take::empty: break;
+  }
+  return ReadStatus::nothing;
 }
 
 // The slow-viewer policy (DESIGN.md, data path 3): a cursor that fell off the ring
@@ -65,23 +87,7 @@ Subscription::Take Subscription::take_locked(std::vector<FramePtr>& out) {
 
 boost::asio::awaitable<ReadStatus> Subscription::read(std::vector<FramePtr>& out) {
   for (;;) {
-    out.clear();
-    if (cancelled_) co_return ReadStatus::cancelled;
-    Take took;
-    {
-      std::lock_guard lock(stream_->mutex_);
-      took = take_locked(out);
-      if (took == Take::empty && !waiter_->registered) {
-        waiter_->registered = true;
-        stream_->waiters_.push_back(waiter_);
-      }
-    }
-    switch (took) {
-      case Take::frames: co_return ReadStatus::frames;
-      case Take::ended: co_return ReadStatus::ended;
-      case Take::too_slow: co_return ReadStatus::too_slow;
-      case Take::empty: break;
-    }
+    if (const ReadStatus status = try_read(out); status != ReadStatus::nothing) co_return status;
     // A wake-up posted between registering and this wait runs after the wait starts:
     // both happen on this executor, and the post is queued behind this coroutine.
     if (!waiter_->notified) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,7 @@ enum class ReadStatus {
   ended,      // the publisher left and everything was read
   too_slow,   // moved forward too often: the viewer cannot keep up
   cancelled,  // cancel() was called
+  nothing,    // try_read() only: nothing to send yet; the wake callback will run
 };
 
 class Subscription {
@@ -32,8 +34,16 @@ public:
   // Wakes a pending read with `cancelled`. Call on the subscription's executor.
   void cancel();
 
+  // Callback mode, for writers that are not coroutines: `on_wake` runs on the
+  // subscription's executor whenever try_read() answered `nothing` and packets came
+  // (or the stream ended, or cancel() was called). Set it before the first try_read().
+  void set_wake_callback(std::function<void()> on_wake);
+  // Never waits: appends what there is to `out` (cleared first), or says `nothing`.
+  ReadStatus try_read(std::vector<FramePtr>& out);
+
   const std::shared_ptr<Stream>& stream() const { return stream_; }
   uint64_t frames_dropped() const { return dropped_; }
+  bool cancelled() const { return cancelled_; }
 
 private:
   friend class Stream;
