@@ -59,7 +59,7 @@ TEST(Config, EmptyTextGivesTheDefaults) {
   EXPECT_EQ(c->stream.max_viewer_lag_ms, 4000u);
   EXPECT_EQ(c->stream.max_skips_per_minute, 4u);
   EXPECT_EQ(c->stream.max_timestamp_backstep_ms, 1000u);
-  EXPECT_EQ(c->stream.write_batch_ms, 20u);
+  EXPECT_EQ(c->stream.write_batch_ms, 40u);
   EXPECT_TRUE(c->hls.enabled);
   EXPECT_EQ(c->hls.segment_ms, 2000u);
   EXPECT_EQ(c->hls.part_ms, 334u);
