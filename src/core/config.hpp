@@ -52,6 +52,10 @@ struct StreamConfig {
   // frame interval of 25 fps and up: at 20, a 30 fps stream took 45 writes a second
   // per viewer instead of 30.
   uint32_t write_batch_ms = 40;
+  // SO_SNDBUF of viewer sockets; 0 leaves it to the kernel's autotuning. With a bound,
+  // a viewer that stops reading is found out (send_timeout_ms) after this much
+  // instead of after the kernel's several megabytes.
+  uint32_t viewer_send_buffer_bytes = 0;
 };
 
 struct HlsConfig {

@@ -150,9 +150,11 @@ private:
 }  // namespace
 
 boost::asio::awaitable<ReadStatus> pump_frames(Subscription& subscription, boost::asio::ip::tcp::socket& socket,
-                                               Watchdog& watchdog, std::chrono::milliseconds send_timeout,
-                                               WireForm form, WritePrefix prefix, PumpStats& stats) {
-  auto sink = std::make_shared<ViewerSink>(subscription, socket, watchdog, send_timeout, form, std::move(prefix), stats);
+                                               Watchdog& watchdog, PumpLimits limits, WireForm form,
+                                               WritePrefix prefix, PumpStats& stats) {
+  if (limits.send_buffer_bytes > 0) socket.set_option(boost::asio::socket_base::send_buffer_size(int(limits.send_buffer_bytes)));
+  auto sink = std::make_shared<ViewerSink>(subscription, socket, watchdog, limits.send_timeout, form, std::move(prefix),
+                                           stats);
   co_return co_await sink->run();
 }
 

@@ -33,11 +33,15 @@ using WireForm = std::vector<Buffer> Frame::*;
 // header); called before each write that carries frames.
 using WritePrefix = std::function<void(std::vector<uint8_t>& prefix)>;
 
+struct PumpLimits {
+  std::chrono::milliseconds send_timeout;  // longest the socket may stay full
+  uint32_t send_buffer_bytes = 0;          // SO_SNDBUF; 0 keeps the kernel's
+};
+
 // Sends the subscription's frames until it ends, is too slow or is cancelled, and
-// says which. Throws on socket errors. The watchdog bounds how long the socket may
-// stay full.
+// says which. Throws on socket errors; the watchdog closes a socket that stays full.
 boost::asio::awaitable<ReadStatus> pump_frames(Subscription& subscription, boost::asio::ip::tcp::socket& socket,
-                                               Watchdog& watchdog, std::chrono::milliseconds send_timeout,
-                                               WireForm form, WritePrefix prefix, PumpStats& stats);
+                                               Watchdog& watchdog, PumpLimits limits, WireForm form,
+                                               WritePrefix prefix, PumpStats& stats);
 
 }  // namespace relaycast

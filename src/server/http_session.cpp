@@ -155,7 +155,8 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   bool first_write = true;
   ReadStatus status = ReadStatus::cancelled;
   try {
-    status = co_await pump_frames(*subscription_, socket_, watchdog_, send_timeout, &Frame::flv,
+    status = co_await pump_frames(*subscription_, socket_, watchdog_,
+                                  {send_timeout, server_.config.stream.viewer_send_buffer_bytes}, &Frame::flv,
                                   [&](std::vector<uint8_t>& prefix) {
                                     if (std::exchange(first_write, false)) prefix.assign(first.begin(), first.end());
                                   },

@@ -267,7 +267,8 @@ asio::awaitable<void> RtmpSession::play(std::shared_ptr<Subscription> subscripti
   PumpStats stats;
   try {
     const auto status = co_await pump_frames(
-        *subscription, socket_, watchdog_, milliseconds(server_.config.rtmp.send_timeout_ms), &Frame::rtmp,
+        *subscription, socket_, watchdog_,
+        {milliseconds(server_.config.rtmp.send_timeout_ms), server_.config.stream.viewer_send_buffer_bytes}, &Frame::rtmp,
         [this](std::vector<uint8_t>& prefix) {
           // Protocol replies the read loop queued since the last write go first.
           prefix.swap(connection_.output());

@@ -279,6 +279,8 @@ std::vector<NumericKey> numeric_keys() {
       {"stream", "max_timestamp_backstep_ms", 0, u32,
        [](const Config& c) { return uint64_t(c.stream.max_timestamp_backstep_ms); }},
       {"stream", "write_batch_ms", 0, 1000, [](const Config& c) { return uint64_t(c.stream.write_batch_ms); }},
+      {"stream", "viewer_send_buffer_bytes", 0, 64 * 1024 * 1024,
+       [](const Config& c) { return uint64_t(c.stream.viewer_send_buffer_bytes); }},
       {"hls", "segment_ms", 500, 60000, [](const Config& c) { return uint64_t(c.hls.segment_ms); }},
       {"hls", "part_ms", 100, 5000, [](const Config& c) { return uint64_t(c.hls.part_ms); }},
       {"hls", "window", 2, 100, [](const Config& c) { return uint64_t(c.hls.window); }},
