@@ -5,7 +5,7 @@ ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-unit test-asan bench clean
+.PHONY: all deps build run test test-unit test-asan bench soak clean
 
 all: build
 
@@ -37,6 +37,11 @@ test-asan: deps
 bench: build
 	bash bench/fanout_vs_nginx.sh 200 30 1
 	bash bench/hls_vs_nginx.sh
+
+# Ten minutes of a reconnecting publisher and 200 churning viewers (RTMP, HTTP-FLV,
+# HLS): no crash, no viewer lost except by policy, RSS flat after warm-up.
+soak: build
+	python3 bench/soak.py --duration 600 --viewers 200 --reconnect 30
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
