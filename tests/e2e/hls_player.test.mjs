@@ -1,8 +1,10 @@
 // Browser test: hls.js (lowLatencyMode) in Debian's chromium, driven by
 // playwright-core, plays relaycast's LL-HLS playlist of a stream that ffmpeg
 // publishes over RTMP. Asserts that the video plays on (currentTime advances by
-// PLAY_SECONDS) without a fatal hls.js error, and prints hls.js's live latency as
-// "LL-HLS latency: X s".
+// PLAY_SECONDS) without a fatal hls.js error, and that the live latency hls.js reports
+// (live edge minus playhead, the median of the last two seconds) is at most
+// MAX_LATENCY (issue 3: LL-HLS <= 2 s; about 1.3 s on loopback with player.html's
+// settings, a stall on a loaded machine adds 0.25 s); prints it as "LL-HLS latency: X s".
 //
 // Run: node tests/e2e/hls_player.test.mjs (CTest: e2e.hls_player). Needs
 // RELAYCAST_BIN (CTest sets it; else build*/relaycast is looked for), ffmpeg,
@@ -25,6 +27,7 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PLAY_SECONDS = 5;   // currentTime must advance at least this much
 const PUBLISH_SECONDS = 60;  // upper bound; the publisher is killed when the test is done
 const OVERALL_MS = 100_000;
+const MAX_LATENCY = Number(process.env.E2E_MAX_LATENCY || 2.0);  // seconds
 
 function skipReason() {
   try {
@@ -249,7 +252,9 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
     assert.equal(s.lowLatencyMode, true);
     assert.ok(s.blockingReloads > 0, `hls.js made no blocking playlist reload (_HLS_msn): not in LL mode${context_(s)}`);
     assert.ok(s.parts > 0, `hls.js loaded no partial segment${context_(s)}`);
-    const latency = latencies.at(-1);
+    // The median of the last two seconds: one sample may fall just before a part arrives.
+    const recent = latencies.slice(-8).sort((a, b) => a - b);
+    const latency = recent[Math.floor(recent.length / 2)];
     const wallClock = s.playingDate ? (s.now - s.playingDate) / 1000 : null;
     console.log(`LL-HLS latency: ${latency.toFixed(2)} s (hls.js latency; target ${s.targetLatency?.toFixed(2)} s, ` +
                 `part target ${s.partTarget} s)`);
@@ -257,7 +262,8 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
       console.log(`LL-HLS wall-clock latency: ${wallClock.toFixed(2)} s (now - EXT-X-PROGRAM-DATE-TIME of the frame on screen)`);
     console.log(`hls.js: ${s.fragments} segments and ${s.parts} parts loaded, ${s.blockingReloads} blocking reloads, ` +
                 `${s.errors.length} non-fatal errors${s.errors.length ? ": " + JSON.stringify(s.errors.slice(0, 5)) : ""}`);
-    assert.ok(latency < 10, `hls.js latency ${latency} s: far from live${context_(s)}`);
+    assert.ok(latency <= MAX_LATENCY, `hls.js latency ${latency.toFixed(2)} s > ${MAX_LATENCY} s (last samples: ` +
+              `${latencies.slice(-8).map((l) => l.toFixed(2)).join(", ")})${context_(s)}`);
   } finally {
     await context.close().catch(() => {});
     pageServer.close();
