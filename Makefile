@@ -33,10 +33,11 @@ test-asan: deps
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Against nginx-rtmp in the same run (../shared/bench); not part of test: RTMP fan-out
-# to 200 viewers, then wrk on an HLS segment and playlist.
+# to 200 viewers, then wrk on an HLS segment and playlist; then HLS glass-to-glass latency.
 bench: build
 	bash bench/fanout_vs_nginx.sh 200 30 1
 	bash bench/hls_vs_nginx.sh
+	node bench/hls_latency.mjs
 
 # Ten minutes of a reconnecting publisher and 200 churning viewers (RTMP, HTTP-FLV,
 # HLS): no crash, no viewer lost except by policy, RSS flat after warm-up.

@@ -39,6 +39,16 @@ size_t first_listed(const Segmenter& s) {
   return drop;
 }
 
+// RFC 8216bis 4.4.2.1: EXT-X-INDEPENDENT-SEGMENTS applies to every segment listed, so
+// it is said only while none of them was force-cut without a keyframe (parts say
+// INDEPENDENT=YES on their own).
+bool all_independent(const Segmenter& s, size_t first, bool with_open) {
+  const auto& segs = s.segments();
+  for (size_t i = first; i < segs.size(); ++i)
+    if ((segs[i].complete || with_open) && !segs[i].independent) return false;
+  return true;
+}
+
 void header(std::string& out, const Segmenter& s, size_t first, int version) {
   const auto& segs = s.segments();
   uint64_t discontinuities = s.discontinuity_sequence();
@@ -63,7 +73,7 @@ std::string render_ts_playlist(const Segmenter& s, std::string_view epoch) {
   if (first >= segs.size() || !segs[first].complete) return {};
   std::string out;
   header(out, s, first, 3);
-  out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  if (all_independent(s, first, false)) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   for (size_t i = first; i < segs.size() && segs[i].complete; ++i) {
     const auto& seg = segs[i];
     if (seg.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
@@ -83,7 +93,7 @@ std::string render_ll_playlist(const Segmenter& s, std::string_view epoch) {
   // RFC 8216bis 4.4.3.7 / 4.4.3.8: blocking reload, and a hold-back of three parts.
   out += fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f}\n", 3 * part_target);
   out += fmt::format("#EXT-X-PART-INF:PART-TARGET={:.3f}\n", part_target);
-  out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  if (all_independent(s, first, true)) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   uint32_t map = 0;
   const size_t parts_from = segs.size() > kSegmentsWithParts + 1 ? segs.size() - kSegmentsWithParts - 1 : 0;
   for (size_t i = first; i < segs.size(); ++i) {

@@ -22,6 +22,9 @@ struct Segment {
   int64_t duration = 0;  // set when complete
   std::chrono::system_clock::time_point program_date_time;
   bool discontinuity = false;  // first segment after a publisher restart or a codec change
+  // Starts with a keyframe (or is audio only): decodable without the segment before it.
+  // A cut forced on a stream without keyframes is not (EXT-X-INDEPENDENT-SEGMENTS).
+  bool independent = true;
   uint32_t init_version = 0;   // which fMP4 initialization segment applies
   bool complete = false;
   Buffer ts;                // the MPEG-TS segment, when complete

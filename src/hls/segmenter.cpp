@@ -1,6 +1,7 @@
 #include "hls/segmenter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -33,72 +34,96 @@ uint32_t Segmenter::track_id(TrackKind kind) const { return kind == TrackKind::v
 void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
   if (packet.kind == TrackKind::data) return;
   if (packet.config) {
-    auto& slot = packet.kind == TrackKind::video ? video_config_ : audio_config_;
-    const bool changed = !slot || !same_bytes(slot->payload, packet.payload);
-    slot = packet;
-    if (started_ && changed) {
-      // New codec parameters need a new initialization segment: close what is open
-      // and start again at the next keyframe, after a discontinuity.
-      end_of_stream();
-      live_ = true;
-      clock_origin_ = {packet.dts, now};
-    }
+    on_config(packet, now);
     return;
   }
-  auto& config = packet.kind == TrackKind::video ? video_config_ : audio_config_;
-  if (!config) return;  // a frame of a track we cannot describe
+  const bool video = packet.kind == TrackKind::video;
+  if (!(video ? video_config_ : audio_config_)) return;  // a frame of a track we cannot describe
   if (!started_) {
     // The first segment starts with a keyframe, or with audio when there is no video.
-    if (packet.kind == TrackKind::video ? !packet.keyframe : video_config_.has_value()) return;
-    if (!start(packet)) return;
+    if (video ? !packet.keyframe : video_config_.has_value()) return;
+    if (!start()) return;
     if (!clock_origin_) clock_origin_ = {packet.dts, now};
-    open_segment(packet.dts, now);
+    open_segment(packet.dts, now, true);
   }
 
-  const bool video = packet.kind == TrackKind::video;
-  auto& pending = video ? pending_video_ : pending_audio_;
-  const bool leads = video || !video_config_;  // the track whose frames may start segments
-  if (pending) {
-    const int64_t gap = packet.dts - pending->dts;
-    if (gap > 0 && gap < ms_to_ticks(1000)) (video ? video_interval_ : audio_interval_) = gap;
-    pending->duration = uint32_t(gap > 0 ? gap : (video ? video_interval_ : audio_interval_));
-    if (!part_has_video_ && pending->track_id == kVideoTrack) {
-      part_has_video_ = true;
-      part_independent_ = pending->keyframe;
-    }
-    part_samples_.push_back(std::move(*pending));
-    pending.reset();
+  TrackState& track = video ? video_ : audio_;
+  if (video || !video_config_) {
+    on_leading_frame(packet, track, now);
+  } else {
+    on_following_frame(packet, track);
   }
-  if (leads) {
-    const int64_t age = packet.dts - segments_.back().start;
-    const bool at_keyframe = !video || packet.keyframe;
-    if ((at_keyframe && age >= options_.segment_target) || age >= options_.force_cut) {
-      if (!at_keyframe)
-        warn_(fmt::format("no keyframe for {} ms: segment cut without one (players may show artifacts)",
-                          ticks_to_ms(age)));
-      close_part(packet.dts);
-      close_segment(packet.dts);
-      open_segment(packet.dts, now);
-    } else if (packet.dts + (video ? video_interval_ : audio_interval_) - part_start_ > options_.part_target) {
-      close_part(packet.dts);
-    }
-  } else if (packet.dts - last_video_dts_ > video_interval_ + video_interval_ / 2 &&
-             packet.dts + audio_interval_ - part_start_ > options_.part_target) {
-    // Video is late (a gap, a frame rate drop): audio closes the part in time, so
-    // that no part grows past the target while video is missing.
-    close_part(packet.dts);
-  }
-  if (video) last_video_dts_ = packet.dts;
-  pending = fmp4::Sample{.track_id = track_id(packet.kind),
-                         .dts = packet.dts,
-                         .pts = packet.pts,
-                         .keyframe = packet.keyframe,
-                         .data = packet.payload};
-  last_dts_ = std::max(last_dts_, packet.dts);
+  track.last_dts = packet.dts;
+  track.pending = fmp4::Sample{.track_id = track_id(packet.kind),
+                               .dts = packet.dts,
+                               .pts = packet.pts,
+                               .keyframe = packet.keyframe,
+                               .data = packet.payload};
   write_ts(packet);
 }
 
-bool Segmenter::start(const MediaPacket& first) {
+void Segmenter::on_config(const MediaPacket& packet, Clock::time_point now) {
+  auto& slot = packet.kind == TrackKind::video ? video_config_ : audio_config_;
+  const bool changed = !slot || !same_bytes(slot->payload, packet.payload);
+  slot = packet;
+  if (started_ && changed) {
+    // New codec parameters need a new initialization segment: close what is open
+    // (by the time the new parameters apply) and start again at the next keyframe,
+    // after a discontinuity. The other track's configuration still holds.
+    stop(packet.dts);
+    live_ = true;
+    clock_origin_ = {packet.dts, now};
+  }
+}
+
+void Segmenter::complete_pending(TrackState& track, int64_t next_dts) {
+  if (!track.pending) return;
+  const int64_t gap = next_dts - track.pending->dts;
+  track.interval.add_gap(gap);
+  track.pending->duration = uint32_t(gap > 0 ? gap : track.interval.value());
+  part_samples_.push_back(std::move(*track.pending));
+  track.pending.reset();
+}
+
+void Segmenter::on_leading_frame(const MediaPacket& packet, TrackState& track, Clock::time_point now) {
+  const int64_t dts = packet.dts;
+  const int64_t target = options_.part_target;
+  // A frame later than predicted (jitter, a dropped frame): the part would overrun the
+  // target if it ended here, so it ends where this frame's predecessor starts.
+  if (track.pending && dts - part_start_ > target && track.pending->dts > part_start_ && !part_samples_.empty())
+    close_part(track.pending->dts);
+  complete_pending(track, dts);
+
+  const int64_t age = dts - segments_.back().start;
+  const bool at_keyframe = track_id(packet.kind) == kAudioTrack || packet.keyframe;
+  if ((at_keyframe && age >= options_.segment_target) || age >= options_.force_cut) {
+    if (!at_keyframe)
+      warn_(fmt::format("no keyframe for {} ms: segment cut without one (players may show artifacts)",
+                        ticks_to_ms(age)));
+    // The audio may have closed a part past this frame while it was late: then the
+    // segment starts where that part ended.
+    const int64_t cut = part_samples_.empty() ? part_start_ : std::max(dts, part_start_);
+    close_part(cut);
+    close_segment(cut);
+    open_segment(cut, now, at_keyframe);
+  } else if (dts + track.interval.value() - part_start_ > target) {
+    // The next frame would end the part past the target: end it at this one.
+    close_part(dts);
+  }
+}
+
+void Segmenter::on_following_frame(const MediaPacket& packet, TrackState& track) {
+  complete_pending(track, packet.dts);
+  // Video is late when its next frame is two intervals overdue (more than the
+  // interleaving of audio and video in a publish). Then the audio ends the part in
+  // time: at this frame, or at the target if the lateness shows only past it.
+  const int64_t deadline = part_start_ + options_.part_target;
+  const bool video_late = packet.dts > video_.last_dts + 2 * video_.interval.value();
+  if (video_late && packet.dts + track.interval.value() > deadline && !part_samples_.empty())
+    close_part(std::min(packet.dts, deadline));
+}
+
+bool Segmenter::start() {
   tracks_.clear();
   for (const auto* config : {&video_config_, &audio_config_}) {
     if (!*config) continue;
@@ -130,7 +155,6 @@ bool Segmenter::start(const MediaPacket& first) {
   }
   if (!has_video) video_config_.reset();
   if (!has_audio) audio_config_.reset();
-  (void)first;
   started_ = true;
   live_ = true;
   return true;
@@ -142,9 +166,14 @@ void Segmenter::write_ts(const MediaPacket& packet) {
 }
 
 void Segmenter::close_part(int64_t end) {
-  if (part_samples_.empty()) {
-    part_start_ = end;
-    return;
+  if (end <= part_start_ || part_samples_.empty()) return;
+  // RFC 8216bis 4.4.4.9: INDEPENDENT=YES when the part starts with a keyframe (its
+  // first video sample is one); every audio frame is one.
+  bool independent = !video_config_;
+  for (const auto& sample : part_samples_) {
+    if (sample.track_id != kVideoTrack) continue;
+    independent = sample.keyframe;
+    break;
   }
   auto fragment = fmp4::make_fragment_parts(fragment_sequence_++, tracks_, part_samples_);
   if (fragment) {
@@ -154,15 +183,13 @@ void Segmenter::close_part(int64_t end) {
     for (const auto& payload : fragment->payloads) bytes.append(payload.span());
     segments_.back().parts.push_back(Part{.start = part_start_,
                                           .duration = end - part_start_,
-                                          .independent = part_independent_ || !video_config_,
+                                          .independent = independent,
                                           .bytes = std::move(bytes).freeze()});
   } else {
     warn_("fMP4: " + fragment.error().message());
   }
   part_samples_.clear();
   part_start_ = end;
-  part_independent_ = false;
-  part_has_video_ = false;
 }
 
 void Segmenter::close_segment(int64_t end) {
@@ -180,7 +207,7 @@ void Segmenter::close_segment(int64_t end) {
   std::erase_if(inits_, [&](const auto& init) { return init.first < oldest; });
 }
 
-void Segmenter::open_segment(int64_t start, Clock::time_point now) {
+void Segmenter::open_segment(int64_t start, Clock::time_point now, bool independent) {
   Segment s;
   s.msn = next_msn_++;
   s.start = start;
@@ -189,28 +216,66 @@ void Segmenter::open_segment(int64_t start, Clock::time_point now) {
                                           std::chrono::microseconds((start - origin_dts) * 1000 / 90));
   s.discontinuity = discontinuity_next_;
   discontinuity_next_ = false;
+  s.independent = independent;
   s.init_version = init_version_;
   segments_.push_back(std::move(s));
   ts_->write_tables(ts_open_);
   part_start_ = start;
 }
 
-void Segmenter::end_of_stream() {
+void Segmenter::stop(std::optional<int64_t> limit) {
   if (!started_) return;
-  // The stream ends where its leading track ends (audio runs a frame ahead at most).
-  const int64_t end = video_config_ ? last_video_dts_ + video_interval_ : last_dts_ + audio_interval_;
-  for (auto* pending : {&pending_video_, &pending_audio_}) {
-    if (!*pending) continue;
-    (*pending)->duration = uint32_t(pending == &pending_video_ ? video_interval_ : audio_interval_);
-    part_samples_.push_back(std::move(**pending));
-    pending->reset();
+  // The media ends where the track that lasts longest ends; the newest frame of each
+  // track gets the usual frame duration.
+  int64_t end = part_start_;
+  for (TrackState* track : {&video_, &audio_}) {
+    if (!track->pending) continue;
+    end = std::max(end, track->pending->dts + track->interval.value());
+    complete_pending(*track, track->pending->dts);
+  }
+  // A codec change applies from its configuration on: the segment before it may not
+  // overlap the next one.
+  if (limit && *limit > part_start_) end = std::min(end, *limit);
+  // What is left may be longer than a part: end parts at frames within the target, as
+  // live: preferably where a frame of the leading track starts, at least 85 % of the
+  // target in (RFC 8216bis 4.4.4.9), else where any frame starts.
+  const uint32_t leading = video_config_ ? kVideoTrack : kAudioTrack;
+  while (end - part_start_ > options_.part_target) {
+    const int64_t latest = part_start_ + options_.part_target;
+    const int64_t soonest = part_start_ + options_.part_target * 85 / 100;
+    int64_t boundary = part_start_;
+    const std::array<std::pair<bool, int64_t>, 3> choices{{{false, soonest}, {true, soonest}, {true, part_start_ + 1}}};
+    for (const auto& [any_track, from] : choices) {
+      for (const auto& sample : part_samples_)
+        if ((any_track || sample.track_id == leading) && sample.dts >= from && sample.dts <= latest)
+          boundary = std::max(boundary, sample.dts);
+      if (boundary > part_start_) break;
+    }
+    if (boundary == part_start_) break;  // one frame longer than a part: it stays whole
+    std::vector<fmp4::Sample> later;
+    std::erase_if(part_samples_, [&](fmp4::Sample& sample) {
+      if (sample.dts < boundary) return false;
+      later.push_back(std::move(sample));
+      return true;
+    });
+    close_part(boundary);
+    part_samples_ = std::move(later);
   }
   close_part(end);
-  close_segment(end);
+  close_segment(part_start_);
   started_ = false;
   live_ = false;
   discontinuity_next_ = true;
   clock_origin_.reset();
+  video_.reset();
+  audio_.reset();
+}
+
+void Segmenter::end_of_stream() {
+  stop(std::nullopt);
+  // A new publish sends its own configurations, and may have other tracks.
+  video_config_.reset();
+  audio_config_.reset();
 }
 
 }  // namespace relaycast::hls

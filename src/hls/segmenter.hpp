@@ -4,9 +4,16 @@
 //
 // Segments start at a video keyframe once the target duration is reached (any audio
 // frame for audio-only streams); a stream whose keyframes stop is cut at
-// force_cut anyway. Parts are cut so that none is longer than the part target.
-// fMP4 samples need their duration, known when the next sample of the track arrives,
-// so each track's newest sample waits for its successor before it goes into a part.
+// force_cut anyway. fMP4 samples need their duration, known when the next sample of
+// the track arrives, so each track's newest sample waits for its successor before it
+// goes into a part.
+//
+// Parts (RFC 8216bis 4.4.4.9) last at most the part target and, but for a segment's
+// last, at least 85 % of it. The leading track (video, or audio when there is no
+// video) closes a part on the frame after which the next one would overrun the
+// target: the part is published as soon as that frame arrives. When video stops
+// coming (a gap, or the end of the video while audio goes on), the audio closes the
+// part by the target instead, so that no part grows past it.
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -16,6 +23,7 @@
 
 #include "format/fmp4_track.hpp"
 #include "format/mpegts_muxer.hpp"
+#include "hls/frame_interval.hpp"
 #include "hls/segment.hpp"
 #include "media/media_packet.hpp"
 
@@ -38,7 +46,8 @@ public:
 
   void push(const MediaPacket& packet, Clock::time_point now);
   // The publisher left: close the open segment; the next publish continues the same
-  // playlist after an EXT-X-DISCONTINUITY.
+  // playlist after an EXT-X-DISCONTINUITY, with the tracks and codec configurations
+  // it sends (none of this publish's are kept).
   void end_of_stream();
 
   const SegmenterOptions& options() const { return options_; }
@@ -51,11 +60,31 @@ public:
   bool live() const { return live_; }
 
 private:
-  bool start(const MediaPacket& first);
-  void add_sample(const MediaPacket& packet, std::optional<fmp4::Sample>& pending, int64_t default_duration);
+  // What is known of one track of the current publish.
+  struct TrackState {
+    explicit TrackState(int64_t interval) : interval(interval) {}
+    std::optional<fmp4::Sample> pending;  // the newest frame, waiting for its duration
+    FrameInterval interval;
+    int64_t last_dts = 0;
+    void reset() {
+      pending.reset();
+      interval.reset();
+      last_dts = 0;
+    }
+  };
+
+  void on_config(const MediaPacket& packet, Clock::time_point now);
+  bool start();
+  void on_leading_frame(const MediaPacket& packet, TrackState& track, Clock::time_point now);
+  void on_following_frame(const MediaPacket& packet, TrackState& track);
+  // Gives the pending sample of `track` its duration (up to `next_dts`) and puts it
+  // into the part being made.
+  void complete_pending(TrackState& track, int64_t next_dts);
+  // Closes the publish's open segment at the end of its media (at most at `limit`).
+  void stop(std::optional<int64_t> limit);
   void close_part(int64_t end);
   void close_segment(int64_t end);
-  void open_segment(int64_t start, Clock::time_point now);
+  void open_segment(int64_t start, Clock::time_point now, bool independent);
   void write_ts(const MediaPacket& packet);
   uint32_t track_id(TrackKind kind) const;
 
@@ -78,13 +107,7 @@ private:
   uint32_t fragment_sequence_ = 1;
   std::vector<fmp4::Sample> part_samples_;
   int64_t part_start_ = 0;
-  bool part_independent_ = false;
-  bool part_has_video_ = false;
-  std::optional<fmp4::Sample> pending_video_, pending_audio_;
-  int64_t video_interval_ = ms_to_ticks(33);
-  int64_t audio_interval_ = ms_to_ticks(23);
-  int64_t last_dts_ = 0;
-  int64_t last_video_dts_ = 0;
+  TrackState video_{ms_to_ticks(33)}, audio_{ms_to_ticks(23)};
 
   std::deque<Segment> segments_;
   uint64_t next_msn_ = 0;

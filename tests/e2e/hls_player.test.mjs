@@ -1,8 +1,11 @@
 // Browser test: hls.js (lowLatencyMode) in Debian's chromium, driven by
 // playwright-core, plays relaycast's LL-HLS playlist of a stream that ffmpeg
 // publishes over RTMP. Asserts that the video plays on (currentTime advances by
-// PLAY_SECONDS) without a fatal hls.js error, and prints hls.js's live latency as
-// "LL-HLS latency: X s".
+// PLAY_SECONDS) without a fatal hls.js error, and that the live latency hls.js reports
+// (live edge minus playhead, the median of the last two seconds) is at most
+// MAX_LATENCY (issue 3: LL-HLS <= 2 s; about 1.3 s on loopback with player.html's
+// settings, a stall on a loaded machine adds 0.25 s), or 10 s when chromium has too
+// little CPU to play in real time; prints it as "LL-HLS latency: X s".
 //
 // Run: node tests/e2e/hls_player.test.mjs (CTest: e2e.hls_player). Needs
 // RELAYCAST_BIN (CTest sets it; else build*/relaycast is looked for), ffmpeg,
@@ -24,7 +27,9 @@ const HOST = "127.0.0.1";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PLAY_SECONDS = 5;   // currentTime must advance at least this much
 const PUBLISH_SECONDS = 60;  // upper bound; the publisher is killed when the test is done
-const OVERALL_MS = 100_000;
+const OVERALL_MS = 110_000;
+const MAX_LATENCY = Number(process.env.E2E_MAX_LATENCY || 2.0);  // seconds
+const SETTLE_SECONDS = 15;  // longest wait, after PLAY_SECONDS, for hls.js to reach it
 
 function skipReason() {
   try {
@@ -208,6 +213,7 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
       const h = window.hls;
       return {
         currentTime: v.currentTime, paused: v.paused, readyState: v.readyState,
+        bufferAhead: v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0,
         width: v.videoWidth, height: v.videoHeight,
         latency: h ? h.latency : null, targetLatency: h ? h.targetLatency : null,
         playingDate: h && h.playingDate ? h.playingDate.getTime() : null, now: Date.now(),
@@ -223,12 +229,15 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
     // Playback starts, then plays on for PLAY_SECONDS.
     let s = await snapshot();
     const deadline = Date.now() + 40_000;
-    let startedAt = null;
+    let startedAt = null, startedWall = null;
     const latencies = [];
     while (true) {
       s = await snapshot();
       assert.deepEqual(s.fatal, [], `hls.js fatal error${context_(s)}`);
-      if (startedAt === null && s.currentTime > 0) startedAt = s.currentTime;
+      if (startedAt === null && s.currentTime > 0) {
+        startedAt = s.currentTime;
+        startedWall = s.now;
+      }
       if (startedAt !== null && s.latency > 0) latencies.push(s.latency);
       if (startedAt !== null && s.currentTime - startedAt >= PLAY_SECONDS) break;
       assert.ok(Date.now() < deadline,
@@ -237,8 +246,14 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
       assert.ok(publisher.exitCode === null, `the publisher stopped\n${logTail(publisher)}`);
       await sleep(250);
     }
-    // A little longer, to let the latency settle on hls.js's target.
-    for (let i = 0; i < 8; ++i) {
+    // Longer, while hls.js catches up with its target (at up to 1.5x: a stall at the
+    // start on a busy machine costs a few seconds of it): two seconds at least, until
+    // the median of the last two seconds is within MAX_LATENCY, SETTLE_SECONDS at most.
+    const recentMedian = () => {
+      const recent = latencies.slice(-8).sort((a, b) => a - b);
+      return recent[Math.floor(recent.length / 2)];
+    };
+    for (let i = 0; i < 8 || (i < SETTLE_SECONDS * 4 && !(recentMedian() <= MAX_LATENCY)); ++i) {
       await sleep(250);
       s = await snapshot();
       assert.deepEqual(s.fatal, [], `hls.js fatal error${context_(s)}`);
@@ -249,7 +264,8 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
     assert.equal(s.lowLatencyMode, true);
     assert.ok(s.blockingReloads > 0, `hls.js made no blocking playlist reload (_HLS_msn): not in LL mode${context_(s)}`);
     assert.ok(s.parts > 0, `hls.js loaded no partial segment${context_(s)}`);
-    const latency = latencies.at(-1);
+    // The median of the last two seconds: one sample may fall just before a part arrives.
+    const latency = recentMedian();
     const wallClock = s.playingDate ? (s.now - s.playingDate) / 1000 : null;
     console.log(`LL-HLS latency: ${latency.toFixed(2)} s (hls.js latency; target ${s.targetLatency?.toFixed(2)} s, ` +
                 `part target ${s.partTarget} s)`);
@@ -257,7 +273,19 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
       console.log(`LL-HLS wall-clock latency: ${wallClock.toFixed(2)} s (now - EXT-X-PROGRAM-DATE-TIME of the frame on screen)`);
     console.log(`hls.js: ${s.fragments} segments and ${s.parts} parts loaded, ${s.blockingReloads} blocking reloads, ` +
                 `${s.errors.length} non-fatal errors${s.errors.length ? ": " + JSON.stringify(s.errors.slice(0, 5)) : ""}`);
-    assert.ok(latency < 10, `hls.js latency ${latency} s: far from live${context_(s)}`);
+    // hls.js plays faster than real time (up to 1.5x) until it is at its target. A
+    // browser that, with the media in its buffer, still plays slower than real time has
+    // too little CPU to decode (a machine busy with other tests): its latency says
+    // nothing about relaycast, and only a loose bound is checked then.
+    const speed = (s.currentTime - startedAt) / ((s.now - startedWall) / 1000);
+    const starved = speed < 0.97 && s.bufferAhead > 1;
+    const limit = starved ? 10 : MAX_LATENCY;
+    if (starved && latency > MAX_LATENCY)
+      console.log(`LL-HLS latency bound relaxed to ${limit} s: chromium played at ${speed.toFixed(2)}x real time ` +
+                  `with ${s.bufferAhead.toFixed(2)} s buffered (starved of CPU)`);
+    assert.ok(latency <= limit, `hls.js latency ${latency.toFixed(2)} s > ${limit} s (last samples: ` +
+              `${latencies.slice(-8).map((l) => l.toFixed(2)).join(", ")}; played at ${speed.toFixed(2)}x real ` +
+              `time, ${s.bufferAhead.toFixed(2)} s buffered)${context_(s)}`);
   } finally {
     await context.close().catch(() => {});
     pageServer.close();

@@ -199,6 +199,30 @@ class HlsLive(IntegrationTest):
                     reply = hs.request(self.port, self.base + name, method="HEAD")
                     self.assertEqual(reply.status, 200, f"{name}, listed in {p.what}: {reply}")
 
+    def test_live_cors_lets_a_player_on_another_origin_read_everything(self):
+        self.assert_live()
+        origin = {"Origin": "http://player.example"}
+        ll = self.newest_ll()
+        seg = next(s for s in ll.segments if s.uri and s.parts)
+        for name in ("index.m3u8", "ll.m3u8", seg.uri, seg.parts[0].uri, ll.maps[-1]):
+            reply = hs.request(self.port, self.base + name, headers=origin)
+            self.assertEqual(reply.status, 200, f"{name}: {reply}")
+            self.assertEqual(reply.header("access-control-allow-origin"), "*",
+                             f"{name}: a page on another origin may not read it: {reply.headers}")
+        # Errors too, so that the player sees the status instead of a CORS failure.
+        missing = hs.request(self.port, "/live/nosuch/ll.m3u8", headers=origin)
+        self.assertEqual(missing.status, 404)
+        self.assertEqual(missing.header("access-control-allow-origin"), "*", missing.headers)
+        # The preflight a browser sends before a request with Range or custom headers.
+        preflight = hs.request(self.port, self.base + seg.parts[0].uri, method="OPTIONS",
+                               headers={**origin, "Access-Control-Request-Method": "GET",
+                                        "Access-Control-Request-Headers": "range"})
+        self.assertIn(preflight.status, (200, 204), f"OPTIONS: {preflight}")
+        self.assertEqual(preflight.header("access-control-allow-origin"), "*", preflight.headers)
+        self.assertIn("GET", preflight.header("access-control-allow-methods") or "", preflight.headers)
+        allowed = (preflight.header("access-control-allow-headers") or "").lower()
+        self.assertTrue(allowed == "*" or "range" in allowed, f"Range not allowed: {preflight.headers}")
+
     def test_live_unknown_streams_and_files_are_404(self):
         self.assert_live()
         ts, _ = hs.get_playlist(self.port, self.base + "index.m3u8")
@@ -210,6 +234,9 @@ class HlsLive(IntegrationTest):
             reply = hs.request(self.port, path)
             self.assertEqual(reply.status, 404, f"{path}: {reply}")
             self.assertLess(reply.seconds, 0.5, f"{path}: {reply}")
+            # A short reason a person can read, not an empty page.
+            self.assertTrue(0 < len(reply.text.strip()) < 200, f"{path}: {reply}")
+        self.assertIn("not being published", hs.request(self.port, "/live/nosuch/ll.m3u8").text)
 
     def test_live_tricky_paths_are_refused(self):
         self.assert_live()
@@ -290,6 +317,60 @@ class HlsHostileNames(IntegrationTest):
             self.assertIn(reply.status, (400, 404), f"GET {name}: {reply}")
         status, _, _ = hs.raw_request(port, base + "ll.m3u8")
         self.assertEqual(status, 200)
+
+
+class HlsDirectory(IntegrationTest):
+    """hls.directory: classic HLS also written to disk, for people who serve it with a
+    web server of their own: the same playlist and bytes as over HTTP, files that
+    appear whole, segments that leave the window deleted, nothing outside the
+    stream's folder."""
+
+    SECONDS = 10
+    WINDOW = 2
+
+    def test_classic_hls_is_mirrored_to_the_directory(self):
+        root = os.path.join(self.workdir.path, "hls-out")
+        server = self.start_server(config=f'[hls]\ndirectory = "{root}"\nsegment_ms = 1000\nwindow = {self.WINDOW}\n')
+        stream, port = "live/disk", server.http_port
+        folder = os.path.join(root, "live", "disk")
+        self.spawn("publisher", publisher_argv(server.rtmp_url(stream), seconds=self.SECONDS))
+        server.wait_for_publish(stream)
+        deadline = time.monotonic() + self.SECONDS + 5
+        checked = 0
+        seen = set()
+        while time.monotonic() < deadline and checked < 3:
+            time.sleep(0.5)
+            try:
+                with open(os.path.join(folder, "index.m3u8")) as f:
+                    on_disk = f.read()
+            except FileNotFoundError:
+                continue
+            playlist = hs.Playlist(on_disk, "index.m3u8 on disk")
+            self.assertEqual(playlist.errors, [], str(playlist))
+            listed = [s.uri for s in playlist.complete()]
+            if not listed or playlist.complete()[0].msn < 3:
+                continue  # until the window has slid past the first segments
+            reply = hs.request(port, f"/{stream}/index.m3u8")
+            if reply.text != on_disk:
+                continue  # a segment was cut between the two reads
+            self.assertLessEqual(len(listed), self.WINDOW, on_disk)
+            for uri in listed:
+                with open(os.path.join(folder, uri), "rb") as f:
+                    data = f.read()
+                served = hs.request(port, f"/{stream}/{uri}")
+                self.assertEqual(served.status, 200, uri)
+                self.assertEqual(data, served.body, f"{uri} on disk differs from what is served")
+            files = set(os.listdir(folder))
+            seen |= files
+            self.assertEqual([f for f in files if f.startswith(".")], [], f"temporary files left: {files}")
+            segments = {f for f in files if f.endswith(".ts")}
+            # The window, and the one segment before it that players fetching late may want.
+            self.assertLessEqual(len(segments), self.WINDOW + 1, f"old segments not deleted: {sorted(segments)}")
+            self.assertTrue(set(listed) <= segments)
+            checked += 1
+        self.assertEqual(checked, 3, f"the directory never matched the HTTP playlist; seen {sorted(seen)}")
+        self.assertEqual(os.listdir(root), ["live"])
+        self.assertEqual(os.listdir(os.path.join(root, "live")), ["disk"])
 
 
 if __name__ == "__main__":

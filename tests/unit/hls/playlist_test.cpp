@@ -239,7 +239,7 @@ TEST(HlsPlaylist, TargetDurationCoversForcedCuts) {
   EXPECT_EQ(s.last.ll.target_duration, 6);
 }
 
-TEST(HlsPlaylist, DISABLED_ForcedCutsAreNotClaimedIndependent) {
+TEST(HlsPlaylist, ForcedCutsAreNotClaimedIndependent) {
   // A segment cut without a keyframe starts with a delta frame: it cannot be decoded
   // without the segment before it, so the playlist may not say EXT-X-INDEPENDENT-SEGMENTS
   // (RFC 8216bis 4.4.2.1: "applies to every Media Segment in the Playlist").
