@@ -34,7 +34,7 @@ void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
   if (packet.kind == TrackKind::data) return;
   if (packet.config) {
     auto& slot = packet.kind == TrackKind::video ? video_config_ : audio_config_;
-    const bool changed = !slot || !same_bytes(slot->payload, packet.payload);
+    const bool changed = !slot || !same_bytes(slot->payload, packet.payload) || packet.discontinuity;
     slot = packet;
     if (started_ && changed) {
       // New codec parameters need a new initialization segment: close what is open
