@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "format/amf0.hpp"
+
 namespace relaycast::relay {
 namespace {
 
@@ -22,13 +24,29 @@ void TimelineSplice::new_source(Clock::time_point now) {
   metadata_.reset();
   video_config_.reset();
   audio_config_.reset();
+  metadata_has_video_ = false;
+  video_started_ = false;
 }
 
-bool TimelineSplice::starts_source(const MediaPacket& p) const {
+bool TimelineSplice::starts_source(const MediaPacket& p, Clock::time_point now) const {
   if (p.kind == TrackKind::video) return p.keyframe;
-  // Audio-only: a source that announced video starts at its keyframe.
-  return p.kind == TrackKind::audio && !video_config_;
+  const bool expects_video = video_config_ || metadata_has_video_;
+  // AAC cannot be decoded without its AudioSpecificConfig.
+  return p.kind == TrackKind::audio && audio_config_ && (!expects_video || now - source_since_ >= catch_up_limit_);
 }
+
+namespace {
+
+// onMetaData with a video codec or a picture size: the stream has video.
+bool announces_video(const MediaPacket& metadata) {
+  auto values = amf0::decode_all(metadata.payload.span());
+  if (!values) return false;
+  for (const auto& v : *values)
+    if (v.is_object() && (v.find("videocodecid") || v.find("width"))) return true;
+  return false;
+}
+
+}  // namespace
 
 void TimelineSplice::push(MediaPacket p, Clock::time_point now, std::vector<MediaPacket>& out) {
   if (!spliced_) {
@@ -37,10 +55,11 @@ void TimelineSplice::push(MediaPacket p, Clock::time_point now, std::vector<Medi
       return;
     }
     if (p.kind == TrackKind::data) {
+      metadata_has_video_ = announces_video(p);
       metadata_ = std::move(p);
       return;
     }
-    if (!starts_source(p)) return;
+    if (!starts_source(p, now)) return;
 
     bool rebased = false;
     if (!first_source_ && last_dts_) {
@@ -70,19 +89,31 @@ void TimelineSplice::push(MediaPacket p, Clock::time_point now, std::vector<Medi
       if (!*held) continue;
       MediaPacket h = std::move(**held);
       held->reset();
-      h.pts = h.dts = p.dts;
+      if (h.kind != TrackKind::data) h.pts = h.dts = p.dts;
       // On a packet the segmenter reads (it skips metadata).
       if (h.kind != TrackKind::data) h.discontinuity = std::exchange(mark, false);
       emit(std::move(h), now, out);
     }
     p.discontinuity = mark;
+    if (p.kind == TrackKind::video) video_started_ = true;
     emit(std::move(p), now, out);
     return;
+  }
+  // Video that joins an audio start begins at its first keyframe.
+  if (p.kind == TrackKind::video && !p.config && !video_started_) {
+    if (!p.keyframe) return;
+    video_started_ = true;
   }
   emit(std::move(p), now, out);
 }
 
 void TimelineSplice::emit(MediaPacket p, Clock::time_point now, std::vector<MediaPacket>& out) {
+  if (p.kind == TrackKind::data) {
+    // Metadata keeps the time its origin gave it (0 for what a publisher sent first):
+    // ffmpeg takes an onMetaData at any other time for a subtitle track.
+    out.push_back(std::move(p));
+    return;
+  }
   p.dts += offset_;
   p.pts += offset_;
   auto& track = track_dts_[size_t(p.kind)];

@@ -5,7 +5,10 @@
 // Each source starts at a video keyframe (or the first audio frame of an audio-only
 // stream) with its codec configuration and metadata in front, so a decoder can start
 // there: what a source sends before that is held (configuration) or dropped (frames
-// that depend on a keyframe we do not have).
+// that depend on a keyframe we do not have). A stream is taken for audio-only when
+// neither its metadata nor a configuration announced video, or when no keyframe came
+// within the catch-up limit (nginx-rtmp sends the AVC header only with the next
+// keyframe, its audio long before); video then joins at its first keyframe.
 //
 // The first source's timestamps pass unchanged. A later one is either on the same
 // timeline (the origins carry the same encode: its keyframe lands just after what was
@@ -43,7 +46,7 @@ public:
   uint32_t rebases() const { return rebases_; }
 
 private:
-  bool starts_source(const MediaPacket& p) const;
+  bool starts_source(const MediaPacket& p, Clock::time_point now) const;
   void emit(MediaPacket p, Clock::time_point now, std::vector<MediaPacket>& out);
 
   const std::chrono::milliseconds catch_up_limit_;
@@ -53,6 +56,8 @@ private:
   int64_t offset_ = 0;  // added to the current source's timestamps
   uint32_t rebases_ = 0;
   std::optional<MediaPacket> metadata_, video_config_, audio_config_;  // held until the splice
+  bool metadata_has_video_ = false;
+  bool video_started_ = false;  // a keyframe of the current source went out
   std::optional<int64_t> last_dts_;                                    // newest output dts, any track
   std::array<std::optional<int64_t>, 3> track_dts_;                    // per TrackKind
   Clock::time_point last_out_at_{};

@@ -38,7 +38,9 @@ TEST(RtmpUrl, BadUrlsSayWhatIsWrong) {
                           "rtmp://[::1/live"}) {
     auto u = parse_rtmp_url(bad);
     EXPECT_FALSE(u) << bad;
-    if (!u) EXPECT_NE(u.error().message().find(bad), std::string::npos) << u.error().message();
+    if (!u) {
+      EXPECT_NE(u.error().message().find(bad), std::string::npos) << u.error().message();
+    }
   }
 }
 
