@@ -18,9 +18,11 @@ def edge_config(origins, **cluster):
 
 
 class GarbageOrigin:
-    """Accepts RTMP connections and answers each with bytes that are not RTMP."""
+    """Accepts RTMP connections and answers each with bytes that are not RTMP, or
+    (silent) with nothing at all, holding the connection open."""
 
-    def __init__(self):
+    def __init__(self, silent=False):
+        self.silent = silent
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind((HOST, 0))
         self.sock.listen(8)
@@ -41,6 +43,9 @@ class GarbageOrigin:
             except OSError:
                 return
             self.connections += 1
+            if self.silent:
+                threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+                continue
             try:
                 conn.settimeout(2)
                 conn.recv(4096)
@@ -50,6 +55,16 @@ class GarbageOrigin:
                 pass
             finally:
                 conn.close()
+
+    @staticmethod
+    def _hold(conn):
+        try:
+            conn.recv(4096)
+            time.sleep(6)
+        except OSError:
+            pass
+        finally:
+            conn.close()
 
     def close(self):
         self._stop = True

@@ -2,8 +2,8 @@
 origin; ffprobe plays from an edge over RTMP, HTTP-FLV and HLS; an edge of the edge
 (a second tier) plays it too; the origin serves one relay connection to the first
 edge whatever the number of viewers behind it. The first edge's origin list starts
-with a port nothing listens on, a server that answers garbage and an origin that does
-not have the stream: it says why each failed and pulls from the one that has it. A
+with a port nothing listens on, a server that answers garbage, one that does not answer
+and an origin that does not have the stream: it says why each failed and pulls from the one that has it. A
 third edge, with a short idle timeout, lets the stream go once its viewer leaves."""
 
 import re
@@ -26,8 +26,11 @@ class EdgeRelay(IntegrationTest):
         cls.empty_origin = cls.start_class_server()
         cls.garbage = cs.GarbageOrigin()
         cls.addClassCleanup(cls.garbage.close)
+        cls.silent = cs.GarbageOrigin(silent=True)
+        cls.addClassCleanup(cls.silent.close)
         cls.edge = cls.start_class_server(config=cs.edge_config(
-            [cs.closed_port_url(), cls.garbage.url, cls.empty_origin, cls.origin], idle_timeout_ms=60000))
+            [cs.closed_port_url(), cls.garbage.url, cls.silent.url, cls.empty_origin, cls.origin],
+            idle_timeout_ms=60000, connect_timeout_ms=1000))
         cls.edge2 = cls.start_class_server(config=cs.edge_config([cls.edge], idle_timeout_ms=60000))
         cls.publisher = cls.spawn_class("publisher", publisher_argv(cls.origin.rtmp_url(cls.STREAM),
                                                                     seconds=cls.SECONDS))
@@ -70,6 +73,8 @@ class EdgeRelay(IntegrationTest):
         log = self.edge.log()
         self.assertRegex(log, r"pull live/edge: 127\.0\.0\.1:\d+: .*(refused|closed)", "the closed port")
         self.assertRegex(log, r"pull live/edge: 127\.0\.0\.1:%d: .*not RTMP" % self.garbage.port, "the garbage")
+        self.assertRegex(log, r"pull live/edge: 127\.0\.0\.1:%d: .*no handshake answer in time" % self.silent.port,
+                         "the origin that does not answer")
         self.assertRegex(log, r"pull live/edge: 127\.0\.0\.1:%d: .*not being published" % self.empty_origin.rtmp_port,
                          "the origin without the stream")
         self.assertTrue(self.edge.alive())
