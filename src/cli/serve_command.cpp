@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "relay/relay.hpp"
 #include "server/server.hpp"
 
 namespace relaycast {
@@ -18,6 +19,10 @@ void add_serve_command(CLI::App& app, ServeOptions& o) {
       ->check(CLI::Range(0, 256));
   serve->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off (server.log_level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  serve->add_option("--role", o.role, "origin (takes ingest) or edge (pulls from origins on demand) (cluster.role)")
+      ->check(CLI::IsMember({"origin", "edge"}));
+  serve->add_option("--origin", o.origins,
+                    "rtmp://host:port of an origin an edge pulls from; repeat for failover, in order (cluster.origins)");
   serve->add_flag("--demo", o.demo, "Also publish a generated test pattern with a clock and a tone as live/demo");
 }
 
@@ -54,6 +59,12 @@ int run_serve(const ServeOptions& o) {
   if (o.workers) config.server.workers = *o.workers;
   if (o.log_level) config.server.log_level = *o.log_level;
   if (o.demo) config.demo.enabled = true;
+  if (o.role) config.cluster.role = *o.role;
+  if (!o.origins.empty()) config.cluster.origins = o.origins;
+  if (auto ok = relay::check_config(config); !ok) {
+    fmt::print(stderr, "relaycast: {}\n", ok.error().message());
+    return 2;
+  }
 
   init_logging(config.server.log_level);
   Server server(config);

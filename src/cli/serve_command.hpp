@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/App.hpp>
 
@@ -12,6 +13,8 @@ struct ServeOptions {
   std::optional<std::string> bind, log_level;
   std::optional<int> workers;
   bool demo = false;
+  std::optional<std::string> role;
+  std::vector<std::string> origins;
 };
 
 void add_serve_command(CLI::App& app, ServeOptions& options);

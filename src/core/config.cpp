@@ -68,6 +68,41 @@ Setter stream_keys(std::vector<StreamKey>& field) {
   };
 }
 
+Setter string_list(std::vector<std::string>& field, std::string_view what) {
+  return [&field, what](const toml::node& n) -> Result<void> {
+    const auto* array = n.as_array();
+    if (!array) return fail(Errc::config, "{}: must be an array of {}", where(n), what);
+    field.clear();
+    for (const auto& item : *array) {
+      auto v = item.value<std::string>();
+      if (!item.is_string() || !v || v->empty()) return fail(Errc::config, "{}: each entry must be {}", where(item), what);
+      field.push_back(*v);
+    }
+    return {};
+  };
+}
+
+Setter push_targets(std::vector<PushTarget>& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    const auto* array = n.as_array();
+    if (!array)
+      return fail(Errc::config, "{}: must be an array of {{ app = \"live\", stream = \"*\", url = \"rtmp://...\" }}",
+                  where(n));
+    field.clear();
+    for (const auto& item : *array) {
+      const auto* t = item.as_table();
+      auto app = t ? (*t)["app"].value<std::string>() : std::nullopt;
+      auto stream = t ? (*t)["stream"].value<std::string>() : std::nullopt;
+      auto url = t ? (*t)["url"].value<std::string>() : std::nullopt;
+      if (!app || app->empty() || !url || !url->starts_with("rtmp://"))
+        return fail(Errc::config, "{}: each push needs app = \"name\" and url = \"rtmp://host[:port]/app/name\" "
+                    "(stream = \"name\" or \"*\" is optional)", where(item));
+      field.push_back({*app, stream.value_or("*"), *url});
+    }
+    return {};
+  };
+}
+
 std::map<std::string, Section, std::less<>> schema(Config& c) {
   constexpr uint64_t u32 = std::numeric_limits<uint32_t>::max();
   return {
@@ -117,6 +152,18 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
        {{"enabled", bool_key(c.demo.enabled)},
         {"stream", string_key(c.demo.stream)},
         {"ffmpeg", string_key(c.demo.ffmpeg)}}},
+      {"cluster",
+       {{"role", string_key(c.cluster.role, {"origin", "edge"})},
+        {"origins", string_list(c.cluster.origins, "\"rtmp://host:port\" strings")},
+        {"play_wait_ms", unsigned_key(c.cluster.play_wait_ms, 100, 60000)},
+        {"idle_timeout_ms", unsigned_key(c.cluster.idle_timeout_ms, 100, 86400000)},
+        {"connect_timeout_ms", unsigned_key(c.cluster.connect_timeout_ms, 100, 60000)},
+        {"stall_timeout_ms", unsigned_key(c.cluster.stall_timeout_ms, 100, 600000)},
+        {"backoff_min_ms", unsigned_key(c.cluster.backoff_min_ms, 0, 600000)},
+        {"backoff_max_ms", unsigned_key(c.cluster.backoff_max_ms, 0, 600000)},
+        {"max_attempts", unsigned_key(c.cluster.max_attempts, 1, 1000000)},
+        {"forward_publish", bool_key(c.cluster.forward_publish)}}},
+      {"relay", {{"push", push_targets(c.relay.push)}}},
   };
 }
 

@@ -84,6 +84,31 @@ struct DemoConfig {
   std::string ffmpeg = "ffmpeg";
 };
 
+// [cluster]: this node's part in an origin/edge deployment (DESIGN.md, Cluster).
+struct ClusterConfig {
+  std::string role = "origin";       // "origin" takes ingest; "edge" pulls from origins on demand
+  std::vector<std::string> origins;  // rtmp://host:port of the nodes an edge pulls from, tried in order
+  uint32_t play_wait_ms = 5000;      // a viewer of a stream not here yet waits this long for the pull
+  uint32_t idle_timeout_ms = 30000;  // a pull with no viewers (and no HLS requests) this long stops
+  uint32_t connect_timeout_ms = 3000;  // TCP connect, handshake and play/publish start, per origin
+  uint32_t stall_timeout_ms = 3000;  // an origin that sends no media this long is left for the next
+  uint32_t backoff_min_ms = 250;     // the wait after a failed attempt, doubled each time...
+  uint32_t backoff_max_ms = 5000;    // ... up to this, with random jitter
+  uint32_t max_attempts = 8;         // failed attempts in a row before a pulled stream ends
+  bool forward_publish = true;       // an edge passes a publish on to an origin (else refuses it)
+};
+
+// One [[relay.push]]: what is published as app/stream here is also pushed to url.
+struct PushTarget {
+  std::string app;
+  std::string stream = "*";  // a name, or "*" for every stream of the app
+  std::string url;           // rtmp://host[:port]/app/name
+};
+
+struct RelayConfig {
+  std::vector<PushTarget> push;
+};
+
 struct Config {
   ServerConfig server;
   RtmpConfig rtmp;
@@ -92,6 +117,8 @@ struct Config {
   HlsConfig hls;
   AuthConfig auth;
   DemoConfig demo;
+  ClusterConfig cluster;
+  RelayConfig relay;
 };
 
 // Parses TOML text; `source` names it in errors ("relaycast.toml: rtmp.port: ...").

@@ -64,7 +64,8 @@ void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
 
 void Segmenter::on_config(const MediaPacket& packet, Clock::time_point now) {
   auto& slot = packet.kind == TrackKind::video ? video_config_ : audio_config_;
-  const bool changed = !slot || !same_bytes(slot->payload, packet.payload);
+  // A relay that switched origins flags the splice even when the parameters match.
+  const bool changed = !slot || !same_bytes(slot->payload, packet.payload) || packet.discontinuity;
   slot = packet;
   if (started_ && changed) {
     // New codec parameters need a new initialization segment: close what is open

@@ -30,6 +30,10 @@ struct MediaPacket {
   // AudioSpecificConfig), not a frame. Configs travel in band, in order with the
   // frames they apply to.
   bool config = false;
+  // The source changed before this packet (a relay failed over to another origin):
+  // timestamps continue but the encoder may not, so segmenters start afresh here (an
+  // HLS EXT-X-DISCONTINUITY). Set on the first packet from the new source.
+  bool discontinuity = false;
   // video: length-prefixed NAL units (AVCC/HVCC); audio: one raw AAC frame;
   // data: AMF0 values of a script tag (onMetaData without @setDataFrame).
   Buffer payload;

@@ -100,6 +100,8 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
     co_return false;
   }
   if (auto file = parse_stream_file_path(target)) {
+    // An edge pulls a stream its first HLS player asks for; every request keeps it.
+    if (server_.relay.edge()) co_await server_.relay.find_or_pull(file->key(), socket_.get_executor());
     co_await reply(request, co_await hls_response(server_.hls, server_.config.hls, *file, socket_.get_executor()));
     co_return request.keep_alive();
   }
@@ -121,7 +123,7 @@ asio::awaitable<void> HttpSession::reply(const Request& request, HttpResponse re
 // ffplay, VLC). Starts at the newest keyframe with metadata and codec configuration.
 asio::awaitable<void> HttpSession::serve_flv(const Request& request, const StreamPath& path) {
   const std::string key = path.key();
-  auto stream = server_.streams.find(key);
+  auto stream = co_await server_.relay.find_or_pull(key, socket_.get_executor());
   if (!stream) {
     spdlog::info("{}: refused play of {}: not being published", peer_, key);
     co_await reply(request, HttpResponse::text(404, key + " is not being published\n"));

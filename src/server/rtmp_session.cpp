@@ -130,14 +130,14 @@ asio::awaitable<void> RtmpSession::serve() {
       if (!*event) break;
       bool keep = true;
       bool start_play = false;
+      std::optional<rtmp::PlayRequest> play_request;
       std::visit(
           [&](auto& e) {
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, rtmp::PublishRequest>) {
               keep = on_publish(e);
             } else if constexpr (std::is_same_v<T, rtmp::PlayRequest>) {
-              keep = on_play(e);
-              start_play = keep;
+              play_request = std::move(e);
             } else if constexpr (std::is_same_v<T, rtmp::MediaMessage>) {
               keep = on_media(std::move(e.message));
             } else if constexpr (std::is_same_v<T, rtmp::StopRequest>) {
@@ -145,6 +145,12 @@ asio::awaitable<void> RtmpSession::serve() {
             }
           },
           **event);
+      if (play_request) {
+        // On an edge this may wait for the stream to be pulled from an origin.
+        auto stream = co_await server_.relay.find_or_pull(play_request->key(), socket_.get_executor());
+        keep = !closed_ && on_play(*play_request, stream);
+        start_play = keep;
+      }
       if (!playing_) co_await flush();
       if (!keep) {
         close(close_reason_.empty() ? "refused" : close_reason_);
@@ -193,12 +199,15 @@ bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
     return refuse("NetStream.Publish.BadName", fmt::format("\"{}\" is not a valid stream name (letters, digits, _ - .)", key));
   if (auto allowed = server_.publish_keys.check(key, request.query); !allowed)
     return refuse("NetStream.Publish.Unauthorized", allowed.error().message());
+  if (auto allowed = server_.relay.may_publish(key); !allowed)
+    return refuse("NetStream.Publish.Rejected", allowed.error().message());
   auto stream = server_.streams.publish(key, {"rtmp", peer_}, server_.config.stream.takeover);
   if (!stream) return refuse("NetStream.Publish.BadName", stream.error().message());
   stream_ = std::move(*stream);
   if (const auto batch = server_.config.stream.write_batch_ms; batch > 0)
     stream_->enable_write_batching(socket_.get_executor(), milliseconds(batch));
   server_.hls.attach(stream_, socket_.get_executor());
+  server_.relay.on_publish(stream_, request.query, socket_.get_executor());
   connection_.accept_publish(request);
   spdlog::info("{}: publishing {}", peer_, key);
   return true;
@@ -245,7 +254,7 @@ void RtmpSession::stop_publishing(std::string_view why) {
   stream_.reset();
 }
 
-bool RtmpSession::on_play(const rtmp::PlayRequest& request) {
+bool RtmpSession::on_play(const rtmp::PlayRequest& request, const std::shared_ptr<Stream>& stream) {
   const std::string key = request.key();
   auto refuse = [&](std::string_view code, const std::string& why) {
     spdlog::info("{}: refused play of {}: {}", peer_, key, why);
@@ -254,7 +263,6 @@ bool RtmpSession::on_play(const rtmp::PlayRequest& request) {
     return false;
   };
   if (stream_ || subscription_) return refuse("NetStream.Play.Failed", "this connection already has a stream");
-  auto stream = server_.streams.find(key);
   if (!stream) return refuse("NetStream.Play.StreamNotFound", key + " is not being published");
   connection_.accept_play(request);
   subscription_ = stream->subscribe(socket_.get_executor());

@@ -35,7 +35,7 @@ private:
 
   // Each returns false when the connection must end (the reason is already logged).
   bool on_publish(const rtmp::PublishRequest& request);
-  bool on_play(const rtmp::PlayRequest& request);
+  bool on_play(const rtmp::PlayRequest& request, const std::shared_ptr<Stream>& stream);
   bool on_media(rtmp::Message message);
   void stop_publishing(std::string_view why);
   void close(std::string_view why);

@@ -18,7 +18,12 @@ ServerContext::ServerContext(Config c)
       streams(stream_limits(config.stream), config.rtmp.chunk_size, config.stream.max_streams),
       limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
       publish_keys(config.auth.publish_keys),
-      hls(config.hls) {}
+      hls(config.hls),
+      relay(config, streams) {
+  relay.set_stream_hook([this](const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor) {
+    hls.attach(stream, executor);
+  });
+}
 
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();

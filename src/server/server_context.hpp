@@ -9,6 +9,7 @@
 
 #include "core/config.hpp"
 #include "hls/packagers.hpp"
+#include "relay/relay.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/publish_keys.hpp"
 #include "stream/stream_registry.hpp"
@@ -23,6 +24,8 @@ struct ServerContext {
   std::shared_ptr<ConnectionLimiter> limiter;
   PublishKeys publish_keys;
   hls::Packagers hls;
+  // Edge pulls, forwards and pushes; after `streams` and `hls`, which it uses.
+  relay::Relay relay;
   std::atomic<uint64_t> next_session_id{1};
 };
 

@@ -45,4 +45,13 @@ void write_user_control(UserControlEvent event, uint32_t value, uint32_t chunk_s
   write_control(MessageType::user_control, body, chunk_size, out);
 }
 
+void write_user_control_set_buffer_length(uint32_t stream_id, uint32_t ms, uint32_t chunk_size,
+                                          std::vector<uint8_t>& out) {
+  uint8_t body[10];
+  store_u16be(body, uint16_t(UserControlEvent::set_buffer_length));
+  store_u32be(body + 2, stream_id);
+  store_u32be(body + 6, ms);
+  write_control(MessageType::user_control, body, chunk_size, out);
+}
+
 }  // namespace relaycast::rtmp

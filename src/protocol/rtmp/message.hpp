@@ -57,4 +57,9 @@ struct Message {
   MessageType type() const { return MessageType(header.type); }
 };
 
+// Audio, video or data (metadata) from the peer, as on the wire.
+struct MediaMessage {
+  Message message;
+};
+
 }  // namespace relaycast::rtmp

@@ -1,6 +1,7 @@
 #include "protocol/rtmp/server_connection.hpp"
 
 #include "core/byte_io.hpp"
+#include "protocol/rtmp/aggregate.hpp"
 #include "protocol/rtmp/chunk_writer.hpp"
 #include "protocol/rtmp/control_messages.hpp"
 
@@ -83,24 +84,9 @@ Result<std::optional<ServerEvent>> ServerConnection::on_message(Message m) {
     case MessageType::data_amf0:
       return ServerEvent(MediaMessage{std::move(m)});
     case MessageType::aggregate: {
-      // RTMP 7.1.6: FLV tags back to back; their timestamps are relative to the first.
-      ByteReader r(body);
-      std::optional<uint32_t> base;
-      while (!r.empty()) {
-        auto type = r.u8();
-        auto size = r.u24be();
-        auto ts = r.u24be();
-        auto ts_ext = r.u8();
-        if (!type || !size || !ts || !ts_ext || !r.skip(3) || r.remaining() < *size + 4)
-          return fail(Errc::truncated, "aggregate message cut inside a sub-message");
-        const uint32_t timestamp = *ts | uint32_t(*ts_ext) << 24;
-        if (!base) base = timestamp;
-        MessageHeader h = m.header;
-        h.type = *type;
-        h.timestamp = m.header.timestamp + (timestamp - *base);
-        pending_.push_back(MediaMessage{Message{h, m.payload.slice(r.position(), *size)}});
-        r.skip(*size + 4);
-      }
+      auto parts = split_aggregate(m);
+      if (!parts) return std::unexpected(std::move(parts.error()));
+      for (auto& part : *parts) pending_.push_back(MediaMessage{std::move(part)});
       return std::nullopt;
     }
     case MessageType::shared_object_amf0:

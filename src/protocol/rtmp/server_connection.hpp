@@ -35,10 +35,6 @@ struct StreamRequest {
 
 struct PublishRequest : StreamRequest {};
 struct PlayRequest : StreamRequest {};
-// Audio, video or data from a publisher, as on the wire.
-struct MediaMessage {
-  Message message;
-};
 // deleteStream / closeStream / FCUnpublish: the client is done with its stream.
 struct StopRequest {};
 

@@ -1,0 +1,145 @@
+#include "relay/relay.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "core/log.hpp"
+
+namespace relaycast::relay {
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+Result<void> check_config(const Config& config) {
+  const auto& c = config.cluster;
+  if (c.role == "edge" && c.origins.empty())
+    return fail(Errc::config, "cluster.role = \"edge\" needs at least one origin (cluster.origins or --origin)");
+  for (const auto& origin : c.origins) {
+    auto url = parse_rtmp_url(origin);
+    if (!url) return std::unexpected(std::move(url.error()).context("cluster.origins"));
+  }
+  if (c.backoff_min_ms > c.backoff_max_ms)
+    return fail(Errc::config, "cluster.backoff_min_ms ({}) is over cluster.backoff_max_ms ({})", c.backoff_min_ms,
+                c.backoff_max_ms);
+  for (const auto& push : config.relay.push) {
+    auto url = parse_rtmp_url(push.url);
+    if (!url) return std::unexpected(std::move(url.error()).context("relay.push"));
+    if (url->app.empty()) return fail(Errc::config, "relay.push: \"{}\" has no app (rtmp://host/app/name)", push.url);
+  }
+  return {};
+}
+
+Relay::Relay(const Config& config, StreamRegistry& streams)
+    : edge_(config.cluster.role == "edge"),
+      forward_publish_(config.cluster.forward_publish),
+      play_wait_(config.cluster.play_wait_ms),
+      streams_(streams) {
+  const auto& c = config.cluster;
+  const RtmpClientOptions client{.chunk_size = config.rtmp.chunk_size,
+                                 .connect_timeout = milliseconds(c.connect_timeout_ms),
+                                 .limits = {.max_message_size = config.rtmp.max_message_size,
+                                            .max_chunk_size = config.rtmp.max_chunk_size}};
+  for (const auto& origin : c.origins)
+    if (auto url = parse_rtmp_url(origin)) pull_options_.origins.push_back(*url);
+  pull_options_.client = client;
+  pull_options_.stall_timeout = milliseconds(c.stall_timeout_ms);
+  pull_options_.idle_timeout = milliseconds(c.idle_timeout_ms);
+  pull_options_.backoff_min_ms = c.backoff_min_ms;
+  pull_options_.backoff_max_ms = c.backoff_max_ms;
+  pull_options_.max_attempts = c.max_attempts;
+  pull_options_.write_batch = milliseconds(config.stream.write_batch_ms);
+  pull_options_.internal_viewers = config.hls.enabled ? 1 : 0;
+  push_options_ = {.client = client,
+                   .send_timeout = milliseconds(config.rtmp.send_timeout_ms),
+                   .backoff_min_ms = c.backoff_min_ms,
+                   .backoff_max_ms = c.backoff_max_ms};
+  for (const auto& push : config.relay.push)
+    if (auto url = parse_rtmp_url(push.url)) push_rules_.push_back({push.app, push.stream, *url});
+}
+
+Relay::~Relay() = default;
+
+asio::awaitable<std::shared_ptr<Stream>> Relay::find_or_pull(const std::string& key, asio::any_io_executor executor) {
+  auto stream = streams_.find(key);
+  if (!edge_) co_return stream;
+  std::shared_ptr<EdgePull> pull;
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = pulls_.find(key);
+    if (it != pulls_.end() && !it->second->finished()) {
+      pull = it->second;
+    } else if (!stream) {
+      pull = std::make_shared<EdgePull>(key, pull_options_, streams_, pull_options_hook_,
+                                        [this](const EdgePull* p) { forget_pull(p); });
+      pulls_[key] = pull;
+      start = true;
+    }
+  }
+  if (pull) pull->touch();
+  if (stream) co_return stream;  // published here, or already pulled
+  if (start) {
+    spdlog::info("pull {}: a viewer asked for it; pulling from the origins", key);
+    asio::co_spawn(executor, pull->run(executor), asio::detached);
+  }
+  co_return co_await pull->wait_live(executor, std::chrono::steady_clock::now() + play_wait_);
+}
+
+void Relay::forget_pull(const EdgePull* pull) {
+  std::lock_guard lock(mutex_);
+  auto it = pulls_.find(pull->key());
+  if (it != pulls_.end() && it->second.get() == pull) pulls_.erase(it);
+}
+
+std::vector<std::string> Relay::pulls() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [key, pull] : pulls_) out.push_back(key);
+  return out;
+}
+
+Result<void> Relay::may_publish(const std::string& key) const {
+  if (edge_ && !forward_publish_)
+    return fail(Errc::refused, "this node is an edge and does not take publishes (cluster.forward_publish = false): "
+                               "publish {} to an origin", key);
+  return {};
+}
+
+void Relay::on_publish(const std::shared_ptr<Stream>& stream, std::string_view query, asio::any_io_executor executor) {
+  const std::string& key = stream->key();
+  const size_t slash = key.find('/');
+  const std::string app = key.substr(0, slash);
+  const std::string name = slash == std::string::npos ? "" : key.substr(slash + 1);
+  for (const auto& rule : push_rules_) {
+    if (rule.app != app || (rule.stream != "*" && rule.stream != name)) continue;
+    // A target without a stream name gets the local one.
+    RtmpUrl target = rule.url.stream.empty() ? rule.url.with_stream(rule.url.app, name) : rule.url;
+    start_push(stream, {std::move(target)}, false, executor);
+  }
+  if (edge_ && forward_publish_) {
+    std::vector<RtmpUrl> targets;
+    const std::string remote = query.empty() ? name : fmt::format("{}?{}", name, query);
+    for (const auto& origin : pull_options_.origins) targets.push_back(origin.with_stream(app, remote));
+    start_push(stream, std::move(targets), true, executor);
+  }
+}
+
+void Relay::start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
+                       asio::any_io_executor executor) {
+  auto task = std::make_shared<PushTask>(next_push_id_++, stream, std::move(targets), forward, push_options_);
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(pushes_, [](const auto& p) { return p->done(); });
+    pushes_.push_back(task);
+  }
+  asio::co_spawn(executor, [task, executor]() { return task->run(executor); }, asio::detached);
+}
+
+std::vector<PushStatus> Relay::pushes() const {
+  std::lock_guard lock(mutex_);
+  std::vector<PushStatus> out;
+  for (const auto& p : pushes_)
+    if (!p->done()) out.push_back(p->status());
+  return out;
+}
+
+}  // namespace relaycast::relay

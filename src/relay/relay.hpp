@@ -1,0 +1,85 @@
+#pragma once
+// Everything a node relays (DESIGN.md, Cluster): on an edge, the streams it pulls from
+// its origins on demand and the publishes it forwards to them; on any node, the
+// [[relay.push]] restreams of what is published here. Sessions call it at three
+// points: a viewer wants a stream (find_or_pull), a client wants to publish
+// (may_publish), a publish started (on_publish). Thread-safe.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "core/config.hpp"
+#include "relay/edge_pull.hpp"
+#include "relay/push_status.hpp"
+#include "relay/push_task.hpp"
+#include "stream/stream_registry.hpp"
+
+namespace relaycast::relay {
+
+// What is wrong with the [cluster] and [relay] sections (unparsable URLs, an edge
+// without origins), as a start-up error.
+Result<void> check_config(const Config& config);
+
+class Relay {
+public:
+  // `config` must have passed check_config().
+  Relay(const Config& config, StreamRegistry& streams);
+  ~Relay();
+
+  // What a pulled stream gets when it goes live, like any publish (the HLS packager).
+  void set_stream_hook(StreamHook hook) { pull_options_hook_ = std::move(hook); }
+
+  bool edge() const { return edge_; }
+
+  // The live stream `key` ("app/name"). On an edge, one that is not here is pulled
+  // from the origins, and this waits (cluster.play_wait_ms at most) for it to go live;
+  // null if it does not. Also counts as viewer activity for the pull's idle timeout
+  // (HLS requests have no other way to show they watch).
+  boost::asio::awaitable<std::shared_ptr<Stream>> find_or_pull(const std::string& key,
+                                                               boost::asio::any_io_executor executor);
+
+  // Whether a client may publish `key` here: an edge with cluster.forward_publish off
+  // says no, with the reason to give the client.
+  Result<void> may_publish(const std::string& key) const;
+  // A publish of `stream` started on `executor` (its publisher's): starts the pushes
+  // configured for it and, on an edge, the forward to the origins. `query` is the
+  // publisher's ("key=..."), passed on to the origins.
+  void on_publish(const std::shared_ptr<Stream>& stream, std::string_view query, boost::asio::any_io_executor executor);
+
+  // Every push running now (restreams and forwards), for the API and CLI.
+  std::vector<PushStatus> pushes() const;
+  // Streams being pulled now (pending or live).
+  std::vector<std::string> pulls() const;
+
+private:
+  void forget_pull(const EdgePull* pull);
+  void start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
+                  boost::asio::any_io_executor executor);
+
+  struct PushRule {
+    std::string app, stream;
+    RtmpUrl url;
+  };
+
+  const bool edge_;
+  const bool forward_publish_;
+  const std::chrono::milliseconds play_wait_;
+  StreamRegistry& streams_;
+  PullOptions pull_options_;
+  PushOptions push_options_;
+  StreamHook pull_options_hook_;
+  std::vector<PushRule> push_rules_;
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<EdgePull>> pulls_;
+  std::vector<std::shared_ptr<PushTask>> pushes_;
+  std::atomic<uint64_t> next_push_id_{1};
+};
+
+}  // namespace relaycast::relay
