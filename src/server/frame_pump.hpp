@@ -3,6 +3,7 @@
 // frame (RTMP, HTTP-FLV): take what the subscription has, write it in one gathered
 // write of the shared buffers, repeat. Whatever piled up while a write was in flight
 // goes out in the next one, so a busy viewer batches by itself.
+#include <atomic>
 #include <chrono>
 #include <vector>
 
@@ -17,9 +18,11 @@
 
 namespace relaycast {
 
+// Atomic so that the API can read a viewer's figures while it plays; only the pump
+// writes them, once per gathered write.
 struct PumpStats {
-  uint64_t bytes_sent = 0;
-  uint64_t writes = 0;
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> writes{0};
 };
 
 // `pieces_of(frame)` names the frame's wire form; `before_write(iov)` may add bytes

@@ -18,7 +18,9 @@ ServerContext::ServerContext(Config c)
       streams(stream_limits(config.stream), config.rtmp.chunk_size, config.stream.max_streams),
       limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
       publish_keys(config.auth.publish_keys),
-      hls(config.hls) {}
+      hls(config.hls),
+      // Three target durations: a player refreshes its playlist at least once in one.
+      hls_viewers(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))) {}
 
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
