@@ -180,9 +180,10 @@ std::vector<StreamView> StreamMonitor::streams() const {
   }
   for (const auto& s : live) {
     if (listed.contains(s->key())) continue;
-    Tracked fresh{.stream = s, .started_at = to_system(s->started())};
+    auto& fresh = tracked_[s->key()];
+    fresh = Tracked{.stream = s, .classifier = HealthClassifier(config_), .started_at = to_system(s->started())};
     out.push_back(view_locked(fresh, hls, clients));
-    out.back().health.since_ns = 0;
+    out.back().key = s->key();
     out.back().health_since = fresh.started_at;
   }
   std::sort(out.begin(), out.end(), [](const StreamView& a, const StreamView& b) { return a.key < b.key; });

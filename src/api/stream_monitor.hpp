@@ -92,7 +92,9 @@ private:
 
   mutable std::mutex mutex_;
   HealthConfig config_;
-  std::map<std::string, Tracked> tracked_;
+  // Mutable: a reader that finds a stream the last round did not see starts tracking
+  // it, so that a stream shorter than a round is still listed when it stops.
+  mutable std::map<std::string, Tracked> tracked_;
   std::array<uint64_t, 3> changes_{};
   NodeFigures node_;
   std::optional<Clock::time_point> last_tick_;
