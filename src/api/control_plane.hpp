@@ -8,6 +8,12 @@
 // Server and hands it over with Server::set_http_extension, so the server's HTTP
 // session routes /api/v1/... and /metrics here without including this layer, and this
 // layer reads the server's shared state (ServerContext: streams, sessions, counters).
+//
+// Not here yet (issue 4, "Webhooks and tokens"): on_publish/on_play webhooks and signed
+// play URLs. They fit the same way: a decision interface in src/server (asked by the
+// RTMP and HTTP sessions before they accept a publish or play, next to PublishKeys),
+// implemented in src/api (webhook_client.cpp, play_tokens.cpp) and set by the CLI like
+// the HttpExtension; their refusals would count under new Refusal reasons.
 #include <atomic>
 #include <functional>
 #include <memory>
