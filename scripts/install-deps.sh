@@ -10,6 +10,8 @@ packages=(
   libspdlog-dev libfmt-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl
+  # promtool checks /metrics in the tests (Debian ships it in prometheus)
+  prometheus
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # benchmarks (nginx-rtmp is the reference server)
@@ -59,4 +61,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # nginx from Debian starts itself on port 80; the benchmark runs its own instance.
 if systemctl is-active --quiet nginx 2>/dev/null; then systemctl stop nginx || true; fi
+# prometheus is installed for promtool only; its service need not run.
+if systemctl is-active --quiet prometheus 2>/dev/null; then systemctl stop prometheus || true; fi
 install_npm_packages

@@ -1,22 +1,29 @@
-// relaycast: the server (`relaycast serve`) and, later, the CLI client of its API.
+// relaycast: the server (`relaycast serve`) and the operator's CLI, a client of the
+// server's REST API (status, streams, clients, keys, reload).
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/client_commands.hpp"
 #include "cli/serve_command.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"relaycast: live streaming server (RTMP in; RTMP and HTTP-FLV out)", "relaycast"};
+  CLI::App app{"relaycast: live streaming server (RTMP in; RTMP, HTTP-FLV and HLS out) and its CLI", "relaycast"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(RELAYCAST_VERSION));
   relaycast::ServeOptions serve;
   relaycast::add_serve_command(app, serve);
+  relaycast::cli::ClientOptions client;
+  std::function<int()> run_client;
+  relaycast::cli::add_client_commands(app, client, run_client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (app.got_subcommand("serve")) return relaycast::run_serve(serve);
+  if (run_client) return run_client();
   return 0;
 }

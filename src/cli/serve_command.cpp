@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/control_plane.hpp"
 #include "core/log.hpp"
 #include "relay/relay.hpp"
 #include "server/server.hpp"
@@ -43,14 +44,11 @@ void print_urls(const Config& c) {
 
 }  // namespace
 
-int run_serve(const ServeOptions& o) {
+Result<Config> load_serve_config(const ServeOptions& o) {
   Config config;
   if (!o.config_file.empty()) {
     auto loaded = load_config_file(o.config_file);
-    if (!loaded) {
-      fmt::print(stderr, "relaycast: {}\n", loaded.error().message());
-      return 2;
-    }
+    if (!loaded) return loaded;
     config = std::move(*loaded);
   }
   if (o.rtmp_port) config.rtmp.port = *o.rtmp_port;
@@ -61,19 +59,38 @@ int run_serve(const ServeOptions& o) {
   if (o.demo) config.demo.enabled = true;
   if (o.role) config.cluster.role = *o.role;
   if (!o.origins.empty()) config.cluster.origins = o.origins;
-  if (auto ok = relay::check_config(config); !ok) {
-    fmt::print(stderr, "relaycast: {}\n", ok.error().message());
+  if (auto ok = relay::check_config(config); !ok) return std::unexpected(ok.error());
+  return config;
+}
+
+int run_serve(const ServeOptions& o) {
+  auto config = load_serve_config(o);
+  if (!config) {
+    fmt::print(stderr, "relaycast: {}\n", config.error().message());
     return 2;
   }
 
-  init_logging(config.server.log_level);
-  Server server(config);
+  init_logging(config->server.log_level);
+  Server server(*config);
+  // The control plane (REST API, /metrics, health) answers on the server's HTTP port.
+  api::ControlPlane control(server, {.version = RELAYCAST_VERSION,
+                                     .config_file = o.config_file,
+                                     .load_config = [o] { return load_serve_config(o); }});
+  if (auto ok = control.start(); !ok) {
+    spdlog::error("{}", ok.error().message());
+    return 1;
+  }
+  server.set_http_extension(&control);
+  server.on_reload_signal([&control] {
+    if (auto reloaded = control.reload(); !reloaded) spdlog::error("{}", reloaded.error().message());
+  });
   if (auto ok = server.start(); !ok) {
     spdlog::error("{}", ok.error().message());
     return 1;
   }
-  print_urls(config);
+  print_urls(*config);
   server.run();
+  control.stop();
   return 0;
 }
 

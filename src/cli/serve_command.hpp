@@ -5,6 +5,8 @@
 
 #include <CLI/App.hpp>
 
+#include "core/config.hpp"
+
 namespace relaycast {
 
 struct ServeOptions {
@@ -19,5 +21,7 @@ struct ServeOptions {
 
 void add_serve_command(CLI::App& app, ServeOptions& options);
 int run_serve(const ServeOptions& options);
+// The configuration `serve` runs on: the file (if any), then the flags over it.
+Result<Config> load_serve_config(const ServeOptions& options);
 
 }  // namespace relaycast

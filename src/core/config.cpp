@@ -31,6 +31,16 @@ Setter unsigned_key(T& field, uint64_t lo, uint64_t hi) {
   };
 }
 
+Setter ratio_key(double& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    auto v = n.value<double>();
+    if (!(n.is_floating_point() || n.is_integer()) || !v || *v < 0 || *v > 1)
+      return fail(Errc::config, "{}: must be a number from 0 to 1 (0 turns the check off)", where(n));
+    field = *v;
+    return {};
+  };
+}
+
 Setter bool_key(bool& field) {
   return [&field](const toml::node& n) -> Result<void> {
     if (!n.is_boolean()) return fail(Errc::config, "{}: must be true or false", where(n));
@@ -111,7 +121,8 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"workers", unsigned_key(c.server.workers, 0, 256)},
         {"log_level", string_key(c.server.log_level, {"trace", "debug", "info", "warn", "error", "off"})},
         {"max_connections", unsigned_key(c.server.max_connections, 1, 1000000)},
-        {"max_connections_per_ip", unsigned_key(c.server.max_connections_per_ip, 1, 1000000)}}},
+        {"max_connections_per_ip", unsigned_key(c.server.max_connections_per_ip, 1, 1000000)},
+        {"state_dir", string_key(c.server.state_dir)}}},
       {"rtmp",
        {{"enabled", bool_key(c.rtmp.enabled)},
         {"port", unsigned_key(c.rtmp.port, 1, 65535)},
@@ -164,6 +175,23 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"max_attempts", unsigned_key(c.cluster.max_attempts, 1, 1000000)},
         {"forward_publish", bool_key(c.cluster.forward_publish)}}},
       {"relay", {{"push", push_targets(c.relay.push)}}},
+      {"health",
+       {{"measure_ms", unsigned_key(c.health.measure_ms, 1000, 60000)},
+        {"baseline_ms", unsigned_key(c.health.baseline_ms, 2000, 3600000)},
+        {"min_fps_ratio", ratio_key(c.health.min_fps_ratio)},
+        {"min_bitrate_ratio", ratio_key(c.health.min_bitrate_ratio)},
+        {"max_keyframe_interval_ms", unsigned_key(c.health.max_keyframe_interval_ms, 100, 3600000)},
+        {"max_timestamp_jump_ms", unsigned_key(c.health.max_timestamp_jump_ms, 100, 3600000)},
+        {"max_av_drift_ms", unsigned_key(c.health.max_av_drift_ms, 100, 3600000)},
+        {"max_arrival_gap_ms", unsigned_key(c.health.max_arrival_gap_ms, 100, 3600000)},
+        {"offline_after_ms", unsigned_key(c.health.offline_after_ms, 500, 3600000)},
+        {"recover_ms", unsigned_key(c.health.recover_ms, 0, 3600000)},
+        {"offline_linger_ms", unsigned_key(c.health.offline_linger_ms, 0, 86400000)}}},
+      {"api",
+       {{"enabled", bool_key(c.api.enabled)},
+        {"token", string_key(c.api.token)},
+        {"keys_file", string_key(c.api.keys_file)}}},
+      {"metrics", {{"enabled", bool_key(c.metrics.enabled)}, {"auth", bool_key(c.metrics.auth)}}},
   };
 }
 

@@ -17,6 +17,11 @@ struct ServerConfig {
   std::string log_level = "info";
   uint32_t max_connections = 10000;
   uint32_t max_connections_per_ip = 2000;  // generous: a venue or an office NATs many viewers
+  // Where run-time state (stream keys added through the API) is kept. Empty: the
+  // first of $STATE_DIRECTORY, $XDG_STATE_HOME/relaycast, ~/.local/state/relaycast.
+  std::string state_dir;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct RtmpConfig {
@@ -29,6 +34,8 @@ struct RtmpConfig {
   uint32_t handshake_timeout_ms = 10000;
   uint32_t idle_timeout_ms = 30000;  // a publisher that sends nothing for this long is dropped
   uint32_t send_timeout_ms = 10000;  // a viewer whose socket takes no bytes for this long is dropped
+
+  bool operator==(const RtmpConfig&) const = default;
 };
 
 struct HttpConfig {
@@ -38,6 +45,8 @@ struct HttpConfig {
   uint32_t header_timeout_ms = 10000;  // whole request head, against slowloris
   uint32_t send_timeout_ms = 10000;
   std::string cors_origin = "*";
+
+  bool operator==(const HttpConfig&) const = default;
 };
 
 struct StreamConfig {
@@ -56,6 +65,8 @@ struct StreamConfig {
   // a viewer that stops reading is found out (send_timeout_ms) after this much
   // instead of after the kernel's several megabytes.
   uint32_t viewer_send_buffer_bytes = 0;
+
+  bool operator==(const StreamConfig&) const = default;
 };
 
 struct HlsConfig {
@@ -67,21 +78,67 @@ struct HlsConfig {
   uint32_t block_timeout_ms = 6000;  // longest a blocking playlist or part request waits
   uint32_t linger_ms = 60000;   // how long a stopped stream's playlist stays for a restart
   std::string directory;        // if set, classic HLS is also written to directory/app/name/
+
+  bool operator==(const HlsConfig&) const = default;
 };
 
 struct StreamKey {
   std::string stream;  // "app/name", or "app/*" for every stream of an app
   std::string key;
+
+  bool operator==(const StreamKey&) const = default;
 };
 
 struct AuthConfig {
   std::vector<StreamKey> publish_keys;
+
+  bool operator==(const AuthConfig&) const = default;
 };
 
 struct DemoConfig {
   bool enabled = false;
   std::string stream = "live/demo";
   std::string ffmpeg = "ffmpeg";
+
+  bool operator==(const DemoConfig&) const = default;
+};
+
+// Stream health (api::StreamMonitor, stream::HealthClassifier): when a stream is
+// reported `degraded` or `offline`. Applied live on reload.
+struct HealthConfig {
+  uint32_t measure_ms = 3000;          // fps and bitrate are measured over this window...
+  uint32_t baseline_ms = 30000;        // ...and compared with their average over this one before it
+  double min_fps_ratio = 0.75;         // degraded below this share of the recent average fps
+  double min_bitrate_ratio = 0.5;      // degraded below this share of the recent average bitrate
+  uint32_t max_keyframe_interval_ms = 10000;
+  uint32_t max_timestamp_jump_ms = 1000;  // timestamps moving this much more (or less) than the wall clock
+  uint32_t max_av_drift_ms = 1000;        // newest audio and video timestamps further apart than this
+  uint32_t max_arrival_gap_ms = 2000;     // nothing arrived for this long, then data again
+  uint32_t offline_after_ms = 5000;       // nothing arrived for this long: offline
+  uint32_t recover_ms = 5000;             // a degraded stream is healthy again after this long without a problem
+  uint32_t offline_linger_ms = 60000;     // a stopped stream stays listed (offline) this long
+
+  bool operator==(const HealthConfig&) const = default;
+};
+
+// The REST API (/api/v1) and /metrics on the HTTP port.
+struct ApiConfig {
+  bool enabled = true;
+  // With a token every request needs "Authorization: Bearer <token>"; without one the
+  // API answers only to loopback peers.
+  std::string token;
+  // Empty: <server.state_dir>/keys.json.
+  std::string keys_file;
+
+  bool operator==(const ApiConfig&) const = default;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  // false: /metrics is open to any scraper (it holds no secrets); true: the API's rule.
+  bool auth = false;
+
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 // [cluster]: this node's part in an origin/edge deployment (DESIGN.md, Cluster).
@@ -96,6 +153,8 @@ struct ClusterConfig {
   uint32_t backoff_max_ms = 5000;    // ... up to this, with random jitter
   uint32_t max_attempts = 8;         // failed attempts in a row before a pulled stream ends
   bool forward_publish = true;       // an edge passes a publish on to an origin (else refuses it)
+
+  bool operator==(const ClusterConfig&) const = default;
 };
 
 // One [[relay.push]]: what is published as app/stream here is also pushed to url.
@@ -103,10 +162,14 @@ struct PushTarget {
   std::string app;
   std::string stream = "*";  // a name, or "*" for every stream of the app
   std::string url;           // rtmp://host[:port]/app/name
+
+  bool operator==(const PushTarget&) const = default;
 };
 
 struct RelayConfig {
   std::vector<PushTarget> push;
+
+  bool operator==(const RelayConfig&) const = default;
 };
 
 struct Config {
@@ -119,6 +182,11 @@ struct Config {
   DemoConfig demo;
   ClusterConfig cluster;
   RelayConfig relay;
+  HealthConfig health;
+  ApiConfig api;
+  MetricsConfig metrics;
+
+  bool operator==(const Config&) const = default;
 };
 
 // Parses TOML text; `source` names it in errors ("relaycast.toml: rtmp.port: ...").

@@ -31,15 +31,20 @@ public:
   Result<std::unique_ptr<Ticket>> admit(const std::string& ip);
   uint32_t open() const;
   uint64_t refused() const;
+  // By which limit: server.max_connections, server.max_connections_per_ip.
+  uint64_t refused_by_total() const;
+  uint64_t refused_by_per_ip() const;
+  // A reload may change the limits; connections over a lowered limit stay.
+  void set_limits(uint32_t max_total, uint32_t max_per_ip);
 
 private:
   void release(const std::string& ip);
 
-  const uint32_t max_total_;
-  const uint32_t max_per_ip_;
   mutable std::mutex mutex_;
+  uint32_t max_total_;
+  uint32_t max_per_ip_;
   uint32_t total_ = 0;
-  uint64_t refused_ = 0;
+  uint64_t refused_total_ = 0, refused_per_ip_ = 0;
   std::unordered_map<std::string, uint32_t> per_ip_;
 };
 

@@ -8,6 +8,7 @@
 // is resumed and no operation is queued per viewer and packet: that bookkeeping cost
 // more than the write itself. Only a viewer whose socket is full waits for it to
 // drain (one async wait), and then takes everything that piled up in one write.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <vector>
@@ -21,9 +22,11 @@
 
 namespace relaycast {
 
+// Atomic so that the API can read a viewer's figures while it plays; only the pump
+// writes them, once per gathered write.
 struct PumpStats {
-  uint64_t bytes_sent = 0;
-  uint64_t writes = 0;
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> writes{0};
 };
 
 // Which of a Frame's ready-made wire forms the viewer gets.

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -26,13 +27,23 @@ HttpSession::HttpSession(ServerContext& server, asio::ip::tcp::socket socket,
     : server_(server),
       socket_(std::move(socket)),
       ticket_(std::move(ticket)),
+      id_(server.next_session_id++),
       watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }) {
   boost::system::error_code ec;
-  peer_ = fmt::format("http #{} {}", server.next_session_id++, describe(socket_.remote_endpoint(ec)));
+  const auto endpoint = socket_.remote_endpoint(ec);
+  peer_address_ = endpoint.address();
+  peer_ = fmt::format("http #{} {}", id_, describe(endpoint));
 }
 
 void HttpSession::start() {
   auto self = shared_from_this();
+  boost::system::error_code ec;
+  client_ = server_.sessions.add(id_, "http", describe(socket_.remote_endpoint(ec)),
+                                 [weak = weak_from_this(), executor = socket_.get_executor()](std::string why) {
+                                   asio::post(executor, [weak, why = std::move(why)] {
+                                     if (auto session = weak.lock()) session->close(why);
+                                   });
+                                 });
   asio::co_spawn(socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog_.run(); }, asio::detached);
 }
@@ -81,6 +92,11 @@ asio::awaitable<void> HttpSession::run() {
 
 asio::awaitable<bool> HttpSession::handle(const Request& request) {
   const std::string_view target(request.target().data(), request.target().size());
+  client_->bytes_in.fetch_add(target.size() + request.body().size(), std::memory_order_relaxed);
+  if (server_.http_extension && server_.http_extension->answers(target.substr(0, target.find('?')))) {
+    co_await serve_extension(request);
+    co_return request.keep_alive();
+  }
   if (request.method() == http::verb::options) {
     // CORS preflight: players on other origins may send Range and custom headers.
     HttpResponse preflight = HttpResponse::text(204, "");
@@ -100,9 +116,7 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
     co_return false;
   }
   if (auto file = parse_stream_file_path(target)) {
-    // An edge pulls a stream its first HLS player asks for; every request keeps it.
-    if (server_.relay.edge()) co_await server_.relay.find_or_pull(file->key(), socket_.get_executor());
-    co_await reply(request, co_await hls_response(server_.hls, server_.config.hls, *file, socket_.get_executor()));
+    co_await serve_hls(request, *file);
     co_return request.keep_alive();
   }
   co_await reply(request, HttpResponse::text(404, "no such resource; a live stream is at /{app}/{name}.flv, "
@@ -110,13 +124,36 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
   co_return request.keep_alive();
 }
 
+// The control plane's paths (/api/v1/..., /metrics): answered by src/api.
+asio::awaitable<void> HttpSession::serve_extension(const Request& request) {
+  // Named, not temporaries in the co_await expression: g++ 12 may destroy those twice.
+  const HttpPeer peer{peer_address_, peer_};
+  HttpResponse response = server_.http_extension->handle(request, peer);
+  co_await reply(request, std::move(response));
+}
+
+asio::awaitable<void> HttpSession::serve_hls(const Request& request, const StreamFilePath& file) {
+  // An edge pulls a stream its first HLS player asks for; every request keeps it.
+  if (server_.relay.edge()) co_await server_.relay.find_or_pull(file.key(), socket_.get_executor());
+  auto response = co_await hls_response(server_.hls, server_.config.hls, file, socket_.get_executor());
+  if (response.status < 400) {
+    const auto agent = request[http::field::user_agent];
+    server_.hls_viewers.seen(file.key(), peer_address_.to_string() + " " + std::string(agent.data(), agent.size()),
+                             std::chrono::steady_clock::now());
+  }
+  co_await reply(request, std::move(response));
+}
+
 asio::awaitable<void> HttpSession::reply(const Request& request, HttpResponse response) {
   if (response.status >= 400 && response.status != 404)
     spdlog::info("{}: {} {}: {}", peer_, response.status, std::string_view(request.target().data(), request.target().size()),
                  response.body.empty() ? "" : std::string_view(reinterpret_cast<const char*>(response.body[0].data()),
                                                                response.body[0].size()));
+  size_t size = 0;
+  for (const auto& b : response.body) size += b.size();
   co_await send_response(socket_, watchdog_, milliseconds(server_.config.http.send_timeout_ms), request,
                          server_.config.http.cors_origin, std::move(response));
+  client_->bytes_out.fetch_add(size, std::memory_order_relaxed);
 }
 
 // HTTP-FLV: an FLV file that never ends, as one chunked response (flv.js, mpegts.js,
@@ -125,6 +162,7 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   const std::string key = path.key();
   auto stream = co_await server_.relay.find_or_pull(key, socket_.get_executor());
   if (!stream) {
+    server_.refusals.count(Refusal::stream_not_found);
     spdlog::info("{}: refused play of {}: not being published", peer_, key);
     co_await reply(request, HttpResponse::text(404, key + " is not being published\n"));
     co_return;
@@ -149,11 +187,12 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   first += "\r\n";
 
   subscription_ = stream->subscribe(socket_.get_executor());
+  client_->set_role(ClientRole::viewer, key, "flv");
   spdlog::info("{}: playing {} over HTTP-FLV", peer_, key);
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), [self]() { return self->watch_for_close(); }, asio::detached);
 
-  PumpStats stats;
+  PumpStats& stats = client_->pump;
   bool first_write = true;
   ReadStatus status = ReadStatus::cancelled;
   try {
@@ -176,7 +215,7 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   }
   if (close_reason_.empty()) close_reason_ = "the client closed the connection";
   spdlog::info("{}: stopped playing {}: {} ({} frames dropped, {:.1f} MB sent)", peer_, key, close_reason_,
-               subscription_->frames_dropped(), double(stats.bytes_sent) / 1e6);
+               subscription_->frames_dropped(), double(stats.bytes_sent.load()) / 1e6);
 }
 
 // A player that goes away while the stream is quiet is noticed here rather than at

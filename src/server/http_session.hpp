@@ -32,6 +32,8 @@ private:
   // Returns false when the connection must close after this request.
   boost::asio::awaitable<bool> handle(const Request& request);
   boost::asio::awaitable<void> serve_flv(const Request& request, const StreamPath& path);
+  boost::asio::awaitable<void> serve_extension(const Request& request);
+  boost::asio::awaitable<void> serve_hls(const Request& request, const StreamFilePath& file);
   boost::asio::awaitable<void> watch_for_close();
   boost::asio::awaitable<void> reply(const Request& request, HttpResponse response);
   void close(std::string_view why);
@@ -39,6 +41,9 @@ private:
   ServerContext& server_;
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<ConnectionLimiter::Ticket> ticket_;
+  const uint64_t id_;
+  std::shared_ptr<SessionRegistry::Entry> client_;  // in the node's list of clients from start()
+  boost::asio::ip::address peer_address_;
   std::string peer_;
   Watchdog watchdog_;
   boost::beast::flat_buffer buffer_;

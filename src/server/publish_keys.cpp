@@ -32,7 +32,18 @@ bool same_key(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool PublishKeys::open() const {
+  std::lock_guard lock(mutex_);
+  return keys_.empty();
+}
+
+void PublishKeys::replace(std::vector<StreamKey> keys) {
+  std::lock_guard lock(mutex_);
+  keys_ = std::move(keys);
+}
+
 Result<void> PublishKeys::check(std::string_view stream_key, std::string_view query) const {
+  std::lock_guard lock(mutex_);
   if (keys_.empty()) return {};
   const std::string given = query_param(query, "key");
   bool any = false;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -63,6 +64,13 @@ RtmpSession::~RtmpSession() = default;
 
 void RtmpSession::start() {
   auto self = shared_from_this();
+  boost::system::error_code ec;
+  client_ = server_.sessions.add(id_, "rtmp", describe(socket_.remote_endpoint(ec)),
+                                 [weak = weak_from_this(), executor = socket_.get_executor()](std::string why) {
+                                   asio::post(executor, [weak, why = std::move(why)] {
+                                     if (auto session = weak.lock()) session->close(why);
+                                   });
+                                 });
   asio::co_spawn(socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog_.run(); }, asio::detached);
 }
@@ -170,6 +178,7 @@ asio::awaitable<void> RtmpSession::serve() {
     const auto space = connection_.prepare(read_size_);
     const size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
     connection_.commit(n);
+    client_->bytes_in.fetch_add(n, std::memory_order_relaxed);
     // Players send a few bytes now and then, publishers a lot: grow the read buffer
     // only for connections that fill it, so a viewer costs little memory.
     if (n == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
@@ -188,27 +197,33 @@ asio::awaitable<void> RtmpSession::flush() {
 
 bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
   const std::string key = request.key();
-  auto refuse = [&](std::string_view code, const std::string& why) {
+  auto refuse = [&](Refusal reason, std::string_view code, const std::string& why) {
+    server_.refusals.count(reason);
     spdlog::warn("{}: refused publish of {}: {}", peer_, key, why);
     connection_.reject_publish(code, why);
     close_reason_ = "publish refused: " + why;
     return false;
   };
-  if (stream_ || subscription_) return refuse("NetStream.Publish.BadConnection", "this connection already has a stream");
+  if (stream_ || subscription_)
+    return refuse(Refusal::stream_busy, "NetStream.Publish.BadConnection", "this connection already has a stream");
   if (!valid_stream_segment(request.app) || !valid_stream_segment(request.name))
-    return refuse("NetStream.Publish.BadName", fmt::format("\"{}\" is not a valid stream name (letters, digits, _ - .)", key));
+    return refuse(Refusal::bad_stream_name, "NetStream.Publish.BadName",
+                  fmt::format("\"{}\" is not a valid stream name (letters, digits, _ - .)", key));
   if (auto allowed = server_.publish_keys.check(key, request.query); !allowed)
-    return refuse("NetStream.Publish.Unauthorized", allowed.error().message());
+    return refuse(Refusal::stream_key, "NetStream.Publish.Unauthorized", allowed.error().message());
   if (auto allowed = server_.relay.may_publish(key); !allowed)
-    return refuse("NetStream.Publish.Rejected", allowed.error().message());
+    return refuse(Refusal::edge_publish, "NetStream.Publish.Rejected", allowed.error().message());
   auto stream = server_.streams.publish(key, {"rtmp", peer_}, server_.config.stream.takeover);
-  if (!stream) return refuse("NetStream.Publish.BadName", stream.error().message());
+  if (!stream)
+    return refuse(stream.error().is(Errc::too_large) ? Refusal::max_streams : Refusal::stream_busy,
+                  "NetStream.Publish.BadName", stream.error().message());
   stream_ = std::move(*stream);
   if (const auto batch = server_.config.stream.write_batch_ms; batch > 0)
     stream_->enable_write_batching(socket_.get_executor(), milliseconds(batch));
   server_.hls.attach(stream_, socket_.get_executor());
   server_.relay.on_publish(stream_, request.query, socket_.get_executor());
   connection_.accept_publish(request);
+  client_->set_role(ClientRole::publisher, key);
   spdlog::info("{}: publishing {}", peer_, key);
   return true;
 }
@@ -263,16 +278,20 @@ bool RtmpSession::on_play(const rtmp::PlayRequest& request, const std::shared_pt
     return false;
   };
   if (stream_ || subscription_) return refuse("NetStream.Play.Failed", "this connection already has a stream");
-  if (!stream) return refuse("NetStream.Play.StreamNotFound", key + " is not being published");
+  if (!stream) {
+    server_.refusals.count(Refusal::stream_not_found);
+    return refuse("NetStream.Play.StreamNotFound", key + " is not being published");
+  }
   connection_.accept_play(request);
   subscription_ = stream->subscribe(socket_.get_executor());
   play_key_ = key;
+  client_->set_role(ClientRole::viewer, key, "rtmp");
   spdlog::info("{}: playing {}", peer_, key);
   return true;
 }
 
 asio::awaitable<void> RtmpSession::play(std::shared_ptr<Subscription> subscription) {
-  PumpStats stats;
+  PumpStats& stats = client_->pump;
   try {
     const auto status = co_await pump_frames(
         *subscription, socket_, watchdog_,

@@ -44,6 +44,7 @@ private:
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<ConnectionLimiter::Ticket> ticket_;
   const uint64_t id_;
+  std::shared_ptr<SessionRegistry::Entry> client_;  // in the node's list of clients from start()
   std::string peer_;
   Watchdog watchdog_;
   rtmp::ServerConnection connection_;

@@ -61,6 +61,15 @@ void Server::run() {
     spdlog::info("received signal {}, shutting down", signal);
     stop();
   });
+  // SIGHUP: re-read the configuration (the handler re-arms itself).
+  boost::asio::signal_set hangup(workers_.main(), SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("received SIGHUP, reloading the configuration");
+    if (on_reload_) on_reload_();
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   workers_.run();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // A relaycast node: the workers, the listeners and what they share.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -25,12 +26,20 @@ public:
   void stop();
 
   ServerContext& context() { return context_; }
+  size_t workers() const { return workers_.size(); }
+  // Where control-plane timers run (worker 0).
+  boost::asio::io_context& main_context() { return workers_.main(); }
+  // Before start(): who answers the HTTP paths the media routes do not (src/api).
+  void set_http_extension(HttpExtension* extension) { context_.http_extension = extension; }
+  // Before run(): called on worker 0 at each SIGHUP.
+  void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 
 private:
   ServerContext context_;
   WorkerPool workers_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<DemoPublisher> demo_;
+  std::function<void()> on_reload_;
 };
 
 }  // namespace relaycast

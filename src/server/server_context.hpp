@@ -2,6 +2,7 @@
 // What every session of a server shares: the configuration, the live streams and the
 // policies. Owned by Server; sessions hold a reference for their lifetime.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -11,7 +12,11 @@
 #include "hls/packagers.hpp"
 #include "relay/relay.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/hls_viewers.hpp"
+#include "server/http_extension.hpp"
 #include "server/publish_keys.hpp"
+#include "server/refusals.hpp"
+#include "server/session_registry.hpp"
 #include "stream/stream_registry.hpp"
 
 namespace relaycast {
@@ -27,6 +32,14 @@ struct ServerContext {
   // Edge pulls, forwards and pushes; after `streams` and `hls`, which it uses.
   relay::Relay relay;
   std::atomic<uint64_t> next_session_id{1};
+
+  // For the control plane (src/api): who is connected, what was refused, HLS viewers.
+  SessionRegistry sessions;
+  RefusalCounters refusals;
+  HlsViewers hls_viewers;
+  const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+  // Set before the server starts (Server::set_http_extension); null: media routes only.
+  HttpExtension* http_extension = nullptr;
 };
 
 // "127.0.0.1:5000" ("[::1]:5000" for IPv6) for logs.

@@ -16,6 +16,7 @@ Stream::Stream(std::string key, PublisherInfo publisher, StreamLimits limits, ui
 void Stream::push(MediaPacket packet) {
   counters_.packets_in.fetch_add(1, std::memory_order_relaxed);
   counters_.bytes_in.fetch_add(packet.payload.size(), std::memory_order_relaxed);
+  stats_.on_packet(packet, std::chrono::steady_clock::now());
   // Only the publisher writes next_seq_, so it can read it without the lock; the
   // wire forms are built before taking it.
   FramePtr frame = make_frame(next_seq_, std::move(packet), rtmp_chunk_size_);

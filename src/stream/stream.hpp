@@ -21,6 +21,7 @@
 #include "media/media_packet.hpp"
 #include "stream/frame.hpp"
 #include "stream/stream_limits.hpp"
+#include "stream/stream_stats.hpp"
 #include "stream/stream_waiter.hpp"
 
 namespace relaycast {
@@ -48,6 +49,7 @@ public:
   const PublisherInfo& publisher() const { return publisher_; }
   const StreamLimits& limits() const { return limits_; }
   StreamCounters& counters() { return counters_; }
+  StreamStats& stats() { return stats_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
   // Publisher side. With batching on, audio is held back up to `max_delay` so that it
@@ -84,6 +86,7 @@ private:
   const uint32_t rtmp_chunk_size_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   StreamCounters counters_;
+  StreamStats stats_;  // written by push() only
 
   mutable std::mutex mutex_;
   std::deque<FramePtr> ring_;  // ring_[i]->seq == first_seq_ + i

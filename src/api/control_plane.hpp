@@ -1,0 +1,105 @@
+#pragma once
+// The control plane of a node: the REST API under /api/v1 (JSON; errors as
+// {"error", "detail"} with the right status), GET /metrics (Prometheus), the stream
+// health monitor, run-time stream keys and configuration reload.
+//
+// Layering: src/api sits above src/server. The server knows only the HttpExtension
+// interface (server/http_extension.hpp); the CLI creates a ControlPlane for its
+// Server and hands it over with Server::set_http_extension, so the server's HTTP
+// session routes /api/v1/... and /metrics here without including this layer, and this
+// layer reads the server's shared state (ServerContext: streams, sessions, counters).
+//
+// Not here yet (issue 4, "Webhooks and tokens"): on_publish/on_play webhooks and signed
+// play URLs. They fit the same way: a decision interface in src/server (asked by the
+// RTMP and HTTP sessions before they accept a publish or play, next to PublishKeys),
+// implemented in src/api (webhook_client.cpp, play_tokens.cpp) and set by the CLI like
+// the HttpExtension; their refusals would count under new Refusal reasons.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_auth.hpp"
+#include "api/key_store.hpp"
+#include "api/router.hpp"
+#include "api/stream_monitor.hpp"
+#include "core/config.hpp"
+#include "server/http_extension.hpp"
+#include "server/server.hpp"
+
+namespace relaycast::api {
+
+struct ControlPlaneOptions {
+  std::string version;
+  std::string config_file;  // empty: started without one
+  // Reads the configuration as `relaycast serve` did at start (the file, then the
+  // command-line flags over it).
+  std::function<Result<Config>()> load_config;
+};
+
+struct ReloadOutcome {
+  std::vector<std::string> applied, needs_restart;
+};
+
+class ControlPlane : public HttpExtension {
+public:
+  ControlPlane(Server& server, ControlPlaneOptions options);
+  ~ControlPlane() override;
+
+  // Loads the run-time stream keys, starts the monitor, says at start how the API is
+  // protected. Call before Server::start.
+  Result<void> start();
+  void stop();
+
+  bool answers(std::string_view path) const override;
+  HttpResponse handle(const HttpRequest& request, const HttpPeer& peer) override;
+
+  // POST /api/v1/reload and SIGHUP; the error says why nothing was applied.
+  Result<ReloadOutcome> reload();
+
+  // The route table, in the order of the handlers (for the OpenAPI test).
+  static std::vector<Route> routes();
+  StreamMonitor& monitor() { return monitor_; }
+
+private:
+  using Params = std::map<std::string, std::string, std::less<>>;
+  using Handler = HttpResponse (ControlPlane::*)(const HttpRequest&, const Params&);
+
+  HttpResponse get_server(const HttpRequest&, const Params&);
+  HttpResponse get_streams(const HttpRequest&, const Params&);
+  HttpResponse get_stream(const HttpRequest&, const Params&);
+  HttpResponse kick_stream(const HttpRequest&, const Params&);
+  HttpResponse get_clients(const HttpRequest&, const Params&);
+  HttpResponse kick_client(const HttpRequest&, const Params&);
+  HttpResponse get_keys(const HttpRequest&, const Params&);
+  HttpResponse add_key(const HttpRequest&, const Params&);
+  HttpResponse remove_key(const HttpRequest&, const Params&);
+  HttpResponse post_reload(const HttpRequest&, const Params&);
+  HttpResponse get_openapi(const HttpRequest&, const Params&);
+  HttpResponse get_metrics(const HttpRequest&, const Params&);
+
+  std::string render_metrics();
+  // 401/403 with the reason, or nothing when the request may go on.
+  std::optional<HttpResponse> refuse_unauthorized(const HttpRequest& request, const HttpPeer& peer, bool metrics);
+
+  Server& server_;
+  ServerContext& context_;
+  ControlPlaneOptions options_;
+  Router router_;
+  std::vector<Handler> handlers_;
+  ApiAuth auth_;
+  std::atomic<bool> metrics_auth_;
+  KeyStore keys_;
+  StreamMonitor monitor_;
+  std::mutex reload_mutex_;
+  Config running_;  // the configuration in effect, live settings included
+};
+
+// {"error": error, "detail": detail} with `status`.
+HttpResponse json_error(unsigned status, std::string_view error, std::string_view detail);
+HttpResponse json_response(unsigned status, const nlohmann::json& body);
+
+}  // namespace relaycast::api

@@ -1,0 +1,30 @@
+#pragma once
+// The operator's commands, each a client of the server's REST API:
+//   relaycast status
+//   relaycast streams ls | show APP/NAME | kick APP/NAME
+//   relaycast clients ls | kick ID
+//   relaycast keys ls | add APP/NAME [--key K] | rm APP/NAME [--key K]
+//   relaycast reload
+// A table for people by default, the API's JSON with --json; --server and --token
+// (or RELAYCAST_SERVER, RELAYCAST_TOKEN) say where and as whom.
+#include <functional>
+#include <string>
+
+#include <CLI/App.hpp>
+
+#include "cli/api_client.hpp"
+
+namespace relaycast::cli {
+
+struct ClientOptions {
+  ApiTarget target;
+  bool json = false;
+  std::string stream;  // APP/NAME
+  uint64_t client_id = 0;
+  std::string key;
+};
+
+// Adds the commands; the one the user chose is put in `run` (nothing if none).
+void add_client_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
+
+}  // namespace relaycast::cli
