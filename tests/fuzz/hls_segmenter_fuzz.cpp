@@ -12,6 +12,21 @@
 
 using namespace relaycast;
 
+namespace {
+
+// ISO/IEC 14496-12 4.2: a part is a moof box and an mdat box, their sizes adding up.
+void check_fragment(std::span<const uint8_t> bytes) {
+  FUZZ_CHECK(bytes.size() >= 16);
+  const uint32_t moof = load_u32be(bytes.data());
+  FUZZ_CHECK(std::string_view(reinterpret_cast<const char*>(bytes.data() + 4), 4) == "moof");
+  FUZZ_CHECK(moof >= 8 && size_t(moof) + 8 <= bytes.size());
+  const uint32_t mdat = load_u32be(bytes.data() + moof);
+  FUZZ_CHECK(std::string_view(reinterpret_cast<const char*>(bytes.data() + moof + 4), 4) == "mdat");
+  FUZZ_CHECK(size_t(moof) + mdat == bytes.size());
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::PacketRecipe recipe({data, size});
   hls::SegmenterOptions options;
@@ -37,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 1; i < segments.size(); ++i) FUZZ_CHECK(segments[i].msn == segments[i - 1].msn + 1);
     for (const auto& s : segments) {
       if (s.complete) FUZZ_CHECK(s.ts.size() % 188 == 0);
-      for (const auto& part : s.parts) FUZZ_CHECK(part.bytes.size() >= 16);
+      for (const auto& part : s.parts) check_fragment(part.bytes.span());
     }
     if (steps % 16 == 0) {
       (void)hls::render_ts_playlist(segmenter, "e1");

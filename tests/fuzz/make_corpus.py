@@ -238,6 +238,17 @@ def main():
         c.add(target, recipe(30, gop=0))
         c.add(target, recipe(20, audio=False, header=b"\x01\x00"))
 
+    # rtmp_chunk_round_trip: a chunk size choice, then 12-byte message records (see the .cpp):
+    # what a viewer gets: a command, metadata, audio and video, one past the 24-bit
+    # timestamp, on the 1-, 2- and 3-byte chunk stream id ranges.
+    def message(type_, csid, ts, sid, size, how, salt=0):
+        return struct.pack(">BHIBHBB", type_, csid - 2, ts, sid, size, how, salt)
+    viewer = (message(20, 3, 0, 0, 200, 0x80) + message(18, 5, 0, 1, 300, 0x80) + message(9, 6, 0, 1, 44, 5)
+              + message(8, 4, 0, 1, 7, 2) + message(9, 6, 40, 1, 2900, 5) + message(8, 4, 0x1000000, 1, 300, 2)
+              + message(9, 70, 0xFFFFFF, 1, 500, 5) + message(9, 400, 0xFFFFFFFF, 1, 129, 0x80))
+    for choice in (3, 4, 5, 6, 0):
+        c.add("rtmp_chunk_round_trip", bytes([choice]) + viewer)
+
     for path in ("/live/cam.flv", "/live/cam.flv?key=abc&token=x", "/live/cam/index.m3u8",
                  "/live/cam/ll.m3u8?_HLS_msn=3&_HLS_part=1", "/live/cam/e1-12.3.m4s", "/a/b/e1-init0.mp4",
                  "/live/.hidden.flv", "/live/../x.flv", "live/cam.flv", "/live/cam"):

@@ -2,6 +2,8 @@
 // (see packet_recipe.hpp): they may refuse a packet, but never crash, and what they
 // write is well framed: whole 188-byte TS packets, a moof and an mdat whose sizes add
 // up to the fragment.
+#include <array>
+#include <optional>
 #include <vector>
 
 #include "format/fmp4_fragment.hpp"
@@ -14,10 +16,41 @@ using namespace relaycast;
 
 namespace {
 
-void check_ts(const std::vector<uint8_t>& ts) {
-  FUZZ_CHECK(ts.size() % 188 == 0);
-  for (size_t i = 0; i < ts.size(); i += 188) FUZZ_CHECK(ts[i] == 0x47);
-}
+// ISO/IEC 13818-1 2.4.3.2/2.4.3.3: whole packets behind the sync byte; per PID the
+// continuity_counter steps by one in every packet with a payload (a gap makes a player
+// drop the PES); the PCR never goes back (modulo its 33-bit wrap).
+struct TsChecker {
+  std::array<std::optional<uint8_t>, 0x2000> counters;
+  std::optional<uint64_t> last_pcr;
+
+  void check(std::span<const uint8_t> ts) {
+    FUZZ_CHECK(ts.size() % 188 == 0);
+    for (size_t i = 0; i < ts.size(); i += 188) {
+      const uint8_t* p = ts.data() + i;
+      FUZZ_CHECK(p[0] == 0x47);
+      const uint16_t pid = uint16_t((p[1] & 0x1f) << 8 | p[2]);
+      const uint8_t control = (p[3] >> 4) & 3;
+      const uint8_t cc = p[3] & 0x0f;
+      FUZZ_CHECK(control != 0);  // reserved
+      if (control & 1) {
+        if (counters[pid]) FUZZ_CHECK(cc == ((*counters[pid] + 1) & 0x0f));
+        counters[pid] = cc;
+      }
+      if ((control & 2) && p[4] > 0) {
+        FUZZ_CHECK(p[4] <= (control & 1 ? 182 : 183));  // adaptation_field_length
+        if (p[5] & 0x10) {  // PCR_flag
+          const uint64_t base = uint64_t(p[6]) << 25 | uint64_t(p[7]) << 17 | uint64_t(p[8]) << 9 |
+                                uint64_t(p[9]) << 1 | p[10] >> 7;
+          if (last_pcr) {
+            const uint64_t forward = (base - *last_pcr) & ((uint64_t(1) << 33) - 1);
+            FUZZ_CHECK(forward < (uint64_t(1) << 32));  // a step back would be a huge step forward
+          }
+          last_pcr = base;
+        }
+      }
+    }
+  }
+};
 
 // ISO/IEC 14496-12 4.2: a box is a 32-bit size (header included) and a type.
 void check_fragment(const std::vector<uint8_t>& bytes) {
@@ -72,7 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mpegts::TsMuxer ts({.has_video = has_video, .has_audio = has_audio});
   std::vector<uint8_t> out;
   ts.write_tables(out);
-  check_ts(out);
+  static TsChecker checker;  // 8 KB of counters: reset, not reallocated, per input
+  checker = TsChecker();
+  checker.check(out);
 
   Fmp4 mp4;
   mp4.flush_every = 1 + (recipe.options >> 4);
@@ -82,15 +117,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (++steps > 2000) break;
     if (step->end_of_stream) {
       mp4.flush();
+      const size_t before = out.size();
       ts.write_tables(out);
+      checker.check(std::span(out).subspan(before));
       continue;
     }
     const MediaPacket& p = step->packet;
     const size_t before = out.size();
     auto written = ts.write_packet(p, out);
     if (!written) FUZZ_CHECK(out.size() == before);  // nothing appended on error
-    check_ts(out);
-    if (out.size() > (1 << 20)) out.clear();  // keep memory flat; framing is checked per packet
+    checker.check(std::span(out).subspan(before));
+    if (out.size() > (1 << 20)) out.clear();  // keep memory flat; packets are checked as written
 
     if (p.config) {
       mp4.flush();
