@@ -27,8 +27,10 @@ public:
   ServerContext& context() { return context_; }
 
 private:
-  ServerContext context_;
+  // Declared first, destroyed last: what context_ holds (streams with timers on the
+  // workers' contexts) must go while those contexts exist.
   WorkerPool workers_;
+  ServerContext context_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<DemoPublisher> demo_;
 };

@@ -278,7 +278,7 @@ class Server:
             self.sanitizer_reported = True
             err = self.proc.stderr()
             raise AssertionError(f"relaycast wrote a sanitizer report ({self.proc.stderr_path}):\n"
-                                 f"{err[max(0, report.start() - 200):report.start() + 3000]}")
+                                 f"{err[max(0, report.start() - 200):report.start() + 12000]}")
         return self.exit_status
 
     def diagnostics(self):
