@@ -9,7 +9,6 @@ deterministic, so an unchanged corpus shows no diff.
 """
 import hashlib
 import os
-import shutil
 import struct
 import sys
 
@@ -107,12 +106,12 @@ class Corpus:
         self.targets.setdefault(target, {})[hashlib.sha1(data).hexdigest()] = data
 
     def write(self):
-        if os.path.isdir(CORPUS):
-            shutil.rmtree(CORPUS)
+        # Files are named by content and never deleted here: the corpus directories
+        # also hold what fuzzing found (merged with -merge=1, see tests/fuzz/README.md).
         total = 0
         for target, seeds in sorted(self.targets.items()):
             d = os.path.join(CORPUS, target)
-            os.makedirs(d)
+            os.makedirs(d, exist_ok=True)
             for name, data in sorted(seeds.items()):
                 with open(os.path.join(d, name), "wb") as f:
                     f.write(data)
