@@ -2,10 +2,15 @@
 # missing (scripts/install-deps.sh, needs root), builds, and runs.
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_CXX ?= clang++-16
+# `make fuzz`: seconds per fuzz target; `make test` runs each for FUZZ_TEST_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 10
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-unit test-asan bench soak clean
+.PHONY: all deps build run test test-unit test-asan test-fuzz fuzz fuzz-build bench soak clean
 
 all: build
 
@@ -22,15 +27,35 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
-# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer; leaks
+# are checked at every process exit (LeakSanitizer), the server's too (the integration
+# harness fails a test whose server wrote a report).
 test-asan: deps
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRELAYCAST_SANITIZE=ON > /dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (tests/fuzz), built with clang against the project's libraries
+# instrumented for coverage, ASan and UBSan, in their own build directory.
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DRELAYCAST_FUZZ=ON -DRELAYCAST_TESTS=OFF > /dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target relaycast_fuzzers
+
+# Every fuzz target for a short time, from its seed corpus: regressions show in CI.
+test-fuzz: fuzz-build
+	cd $(FUZZ_DIR) && FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz --timeout 300
+
+# Every fuzz target for FUZZ_SECONDS (default 60); what they find stays in
+# $(FUZZ_DIR)/tests/fuzz/runs/<target>/ (corpus, artifacts, last-run.log).
+fuzz: fuzz-build
+	cd $(FUZZ_DIR) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j $(JOBS) -L fuzz --timeout $$(( $(FUZZ_SECONDS) + 300 ))
 
 # Against nginx-rtmp in the same run (../shared/bench); not part of test: RTMP fan-out
 # to 200 viewers, then wrk on an HLS segment and playlist; then HLS glass-to-glass latency.
@@ -45,4 +70,4 @@ soak: build
 	python3 bench/soak.py --duration 600 --viewers 200 --reconnect 30
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

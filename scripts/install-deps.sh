@@ -13,7 +13,8 @@ packages=(
   # promtool checks /metrics in the tests (Debian ships it in prometheus)
   prometheus
   # fuzzing and sanitizers
-  clang libclang-rt-14-dev
+  # (clang 16: the first Debian clang that compiles libstdc++ 12's <expected>)
+  clang-16 libclang-rt-16-dev
   # benchmarks (nginx-rtmp is the reference server)
   rtmpdump nginx libnginx-mod-rtmp wrk procps iproute2
   # the demo stream's clock

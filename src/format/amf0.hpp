@@ -36,17 +36,20 @@ public:
   // long strings decode into `string`; encode() picks the long marker by length.
   enum class Type : uint8_t { number, boolean, string, object, ecma_array, strict_array, null, undefined, date };
 
+  // Defined below Property: a constructor must be able to destroy `properties_`, and
+  // clang instantiates std::vector<Property>'s destructor where the constructor is
+  // defined, so Property must be complete there.
   Value() = default;  // null
-  Value(double n) : type_(Type::number), number_(n) {}
+  Value(double n);
   template <class T>
     requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
-  Value(T n) : Value(double(n)) {}
-  Value(bool b) : type_(Type::boolean), boolean_(b) {}
-  Value(std::string s) : type_(Type::string), string_(std::move(s)) {}
-  Value(std::string_view s) : Value(std::string(s)) {}
-  Value(const char* s) : Value(std::string(s)) {}
+  Value(T n);
+  Value(bool b);
+  Value(std::string s);
+  Value(std::string_view s);
+  Value(const char* s);
 
-  static Value null() { return {}; }
+  static Value null();
   static Value undefined();
   static Value object(std::initializer_list<Property> properties = {});
   static Value object(Properties properties);
@@ -97,6 +100,16 @@ struct Property {
   Value value;
   friend bool operator==(const Property&, const Property&) = default;
 };
+
+inline Value::Value(double n) : type_(Type::number), number_(n) {}
+template <class T>
+  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+Value::Value(T n) : Value(double(n)) {}
+inline Value::Value(bool b) : type_(Type::boolean), boolean_(b) {}
+inline Value::Value(std::string s) : type_(Type::string), string_(std::move(s)) {}
+inline Value::Value(std::string_view s) : Value(std::string(s)) {}
+inline Value::Value(const char* s) : Value(std::string(s)) {}
+inline Value Value::null() { return {}; }
 
 // AMF0 2.1: one value at the reader's position. On error the reader's position is
 // unspecified. Errors: truncated (input ends inside the value), malformed (unknown

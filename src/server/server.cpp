@@ -18,9 +18,14 @@ size_t worker_count(int configured) {
 
 }  // namespace
 
-Server::Server(Config config) : context_(std::move(config)), workers_(worker_count(context_.config.server.workers)) {}
+Server::Server(Config config) : workers_(worker_count(config.server.workers)), context_(std::move(config)) {}
 
-Server::~Server() { stop(); }
+// Sessions hold references to context_ and streams hold timers of the workers' contexts:
+// end the sessions while both exist, then context_ goes, then the contexts.
+Server::~Server() {
+  stop();
+  workers_.shutdown();
+}
 
 Result<void> Server::start() {
   const auto& c = context_.config;

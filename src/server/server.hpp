@@ -35,8 +35,10 @@ public:
   void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 
 private:
-  ServerContext context_;
+  // Declared first, destroyed last: what context_ holds (streams with timers on the
+  // workers' contexts) must go while those contexts exist.
   WorkerPool workers_;
+  ServerContext context_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<DemoPublisher> demo_;
   std::function<void()> on_reload_;

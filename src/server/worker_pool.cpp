@@ -4,16 +4,20 @@ namespace relaycast {
 
 WorkerPool::WorkerPool(size_t workers) {
   for (size_t i = 0; i < std::max<size_t>(1, workers); ++i) {
-    // Each context is run by exactly one thread: tell Asio so it can skip locking.
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    contexts_.push_back(std::make_unique<WorkerContext>());
     guards_.push_back(boost::asio::make_work_guard(*contexts_.back()));
   }
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { shutdown(); }
+
+void WorkerPool::shutdown() {
   stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+  // A session on one worker may hold objects of another's (a viewer's wake-up posted
+  // to the publisher's worker): shut every context down before any is destroyed.
+  for (auto& c : contexts_) c->shutdown();
 }
 
 void WorkerPool::start() {

@@ -167,6 +167,11 @@ def wait_all(procs, deadline):
 # The server
 
 
+# What AddressSanitizer, LeakSanitizer and UBSan write to stderr when they find
+# something; a relaycast built by `make test-asan` then fails the test that ran it.
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ")
+
+
 class Server:
     """One relaycast process on free loopback ports, its log in a file."""
 
@@ -178,6 +183,7 @@ class Server:
         self.proc = None
         self.rtmp_port = self.http_port = None
         self.exit_status = None
+        self.sanitizer_reported = False
 
     def start(self, timeout=10):
         for _ in range(3):
@@ -257,7 +263,9 @@ class Server:
             self.wait_for_log(rf": {key}: audio AAC", timeout, since=since)
 
     def stop(self, timeout=5):
-        """SIGTERM, then SIGKILL after `timeout`; returns the exit status."""
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit status. Fails if the
+        server wrote a sanitizer report (make test-asan): a memory error, undefined
+        behaviour, or a leak found at exit."""
         if self.proc is None:
             return None
         if self.proc.running():
@@ -265,6 +273,12 @@ class Server:
             if self.proc.exited_within(timeout) is None:
                 self.proc.kill()
         self.exit_status = self.proc.returncode
+        report = SANITIZER_REPORT.search(self.proc.stderr())
+        if report and not self.sanitizer_reported:
+            self.sanitizer_reported = True
+            err = self.proc.stderr()
+            raise AssertionError(f"relaycast wrote a sanitizer report ({self.proc.stderr_path}):\n"
+                                 f"{err[max(0, report.start() - 200):report.start() + 12000]}")
         return self.exit_status
 
     def diagnostics(self):
