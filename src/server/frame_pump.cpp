@@ -89,8 +89,8 @@ private:
         finish(ReadStatus::cancelled);
         return false;
       }
-      ++stats_.writes;
-      stats_.bytes_sent += size_t(n);
+      stats_.writes.fetch_add(1, std::memory_order_relaxed);
+      stats_.bytes_sent.fetch_add(size_t(n), std::memory_order_relaxed);
       consume(size_t(n));
     }
     iov_.clear();
