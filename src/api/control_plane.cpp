@@ -57,6 +57,10 @@ std::vector<Route> ControlPlane::routes() {
       {"POST", "/api/v1/reload"},
       {"GET", "/api/v1/openapi.json"},
       {"GET", "/metrics"},
+      {"GET", "/api/v1/recordings"},
+      {"DELETE", "/api/v1/recordings/{app}/{name}/{file}"},
+      {"POST", "/api/v1/streams/{app}/{name}/recording"},
+      {"DELETE", "/api/v1/streams/{app}/{name}/recording"},
   };
 }
 
@@ -68,7 +72,9 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
       handlers_{&ControlPlane::get_server,  &ControlPlane::get_streams, &ControlPlane::get_stream,
                 &ControlPlane::kick_stream, &ControlPlane::get_clients, &ControlPlane::kick_client,
                 &ControlPlane::get_keys,    &ControlPlane::add_key,     &ControlPlane::remove_key,
-                &ControlPlane::post_reload, &ControlPlane::get_openapi, &ControlPlane::get_metrics},
+                &ControlPlane::post_reload, &ControlPlane::get_openapi, &ControlPlane::get_metrics,
+                &ControlPlane::get_recordings, &ControlPlane::remove_recording, &ControlPlane::start_recording,
+                &ControlPlane::stop_recording},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),

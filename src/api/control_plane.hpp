@@ -80,6 +80,11 @@ private:
   HttpResponse post_reload(const HttpRequest&, const Params&);
   HttpResponse get_openapi(const HttpRequest&, const Params&);
   HttpResponse get_metrics(const HttpRequest&, const Params&);
+  // recordings_routes.cpp
+  HttpResponse get_recordings(const HttpRequest&, const Params&);
+  HttpResponse remove_recording(const HttpRequest&, const Params&);
+  HttpResponse start_recording(const HttpRequest&, const Params&);
+  HttpResponse stop_recording(const HttpRequest&, const Params&);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.

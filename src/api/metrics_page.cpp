@@ -96,6 +96,14 @@ std::string ControlPlane::render_metrics() {
     for (auto state : {HealthState::healthy, HealthState::degraded, HealthState::offline})
       m.sample("relaycast_stream_health", {{"stream", s.key}, {"health", to_string(state)}},
                s.health.state == state ? 1 : 0);
+  const auto& recorder = context_.recorder;
+  m.family("relaycast_recordings_active", "gauge", "Streams being recorded now.");
+  m.sample("relaycast_recordings_active", double(recorder.active()));
+  m.family("relaycast_recording_bytes_total", "counter", "Bytes written to recordings.");
+  m.sample("relaycast_recording_bytes_total", double(recorder.bytes_written.load()));
+  m.family("relaycast_recording_failures_total", "counter",
+           "Recordings stopped by an error (disk full, directory not writable, disk too slow).");
+  m.sample("relaycast_recording_failures_total", double(recorder.failures.load()));
   return m.text();
 }
 

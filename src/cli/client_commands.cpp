@@ -137,6 +137,21 @@ void print_keys(const json& body) {
   fmt::print("{}", render_table({"STREAM", "KEY", "SOURCE", "CREATED"}, rows));
 }
 
+void print_recordings(const json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : body["recordings"]) {
+    std::string state = r["in_progress"].get<bool>() ? "recording" : r["playable"].get<bool>() ? "done" : "unplayable";
+    rows.push_back({text(r["stream"]), text(r["file"]), human_duration(r["duration_ms"].get<double>() / 1000),
+                    human_bytes(r["bytes"].get<uint64_t>()), state, text(r["hls_url"])});
+  }
+  if (rows.empty())
+    fmt::print("no recordings in {}\n", text(body["directory"]));
+  else
+    fmt::print("{}", render_table({"STREAM", "FILE", "DURATION", "SIZE", "STATE", "REPLAY"}, rows));
+  for (const auto& s : body["sessions"])
+    if (s["state"] == "failed") fmt::print("failed: {}: {}\n", text(s["stream"]), text(s["error"]));
+}
+
 // "live/cam" -> "/live/cam"; names are checked by the server.
 std::string stream_path(const std::string& stream) { return "/" + stream; }
 
@@ -241,6 +256,37 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
       });
     };
   });
+
+  auto* recordings = app.add_subcommand("recordings", "Recordings: list, remove, start or stop recording a stream");
+  recordings->require_subcommand(1);
+  auto* rls = recordings->add_subcommand("ls", "List recorded files with duration, size and replay URL");
+  common(rls);
+  rls->callback([&] { run = [&] { return request(o, http::verb::get, "/api/v1/recordings", print_recordings); }; });
+  auto* rrm = recordings->add_subcommand("rm", "Remove a recording: APP/NAME/FILE (as recordings ls shows)");
+  common(rrm);
+  rrm->add_option("recording", o.stream, "APP/NAME/FILE")->required();
+  rrm->callback([&] {
+    run = [&] {
+      return request(o, http::verb::delete_, "/api/v1/recordings" + stream_path(o.stream),
+                     [&](const json& b) { fmt::print("removed {}\n", text(b["removed"])); });
+    };
+  });
+  for (const bool start : {true, false}) {
+    auto* command = recordings->add_subcommand(start ? "start" : "stop",
+                                               start ? "Record APP/NAME from now on, whatever the config says"
+                                                     : "Stop recording APP/NAME (and its next publishes)");
+    common(command);
+    stream_arg(command);
+    command->callback([&, start] {
+      run = [&, start] {
+        return request(o, start ? http::verb::post : http::verb::delete_,
+                       "/api/v1/streams" + stream_path(o.stream) + "/recording", [&, start](const json& b) {
+                         fmt::print("{} {}{}\n", start ? "recording" : "not recording", o.stream,
+                                    start && !b["live"].get<bool>() ? " (when it goes live)" : "");
+                       });
+      };
+    });
+  }
 
   auto* reload = app.add_subcommand("reload", "Re-read the server's config file and apply what can change live");
   common(reload);

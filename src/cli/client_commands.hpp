@@ -4,6 +4,7 @@
 //   relaycast streams ls | show APP/NAME | kick APP/NAME
 //   relaycast clients ls | kick ID
 //   relaycast keys ls | add APP/NAME [--key K] | rm APP/NAME [--key K]
+//   relaycast recordings ls | rm APP/NAME/FILE | start APP/NAME | stop APP/NAME
 //   relaycast reload
 // A table for people by default, the API's JSON with --json; --server and --token
 // (or RELAYCAST_SERVER, RELAYCAST_TOKEN) say where and as whom.

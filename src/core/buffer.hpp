@@ -29,6 +29,9 @@ public:
     return copy_of(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   }
 
+  // A buffer over memory someone else owns: `block` keeps it alive (its deleter frees
+  // it: a file mapping, for instance).
+  static Buffer adopt(std::shared_ptr<const uint8_t[]> block, size_t size) { return Buffer(std::move(block), 0, size); }
   const uint8_t* data() const { return block_.get() + offset_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -82,6 +82,22 @@ struct HlsConfig {
   bool operator==(const HlsConfig&) const = default;
 };
 
+// Recording of live streams to fragmented MP4 (crash-safe: a fragment at each keyframe
+// or every fragment_ms, so a crash loses at most the last one).
+struct RecordConfig {
+  bool enabled = false;
+  // Streams to record: "app/name" or "app/*"; empty records every stream. The API can
+  // start and stop the recording of a stream at run time as well.
+  std::vector<std::string> streams;
+  std::string directory = "recordings";  // files under directory/app/name/
+  uint32_t fragment_ms = 1000;          // longest fragment: the most a crash can lose
+  uint32_t max_file_mb = 0;             // 0: no limit; else a new file at the next keyframe past it
+  uint32_t max_duration_s = 0;          // 0: no limit; else a new file at the next keyframe past it
+  uint32_t max_queue_mb = 64;           // written data waiting for a slow disk; past it, recording stops
+
+  bool operator==(const RecordConfig&) const = default;
+};
+
 struct StreamKey {
   std::string stream;  // "app/name", or "app/*" for every stream of an app
   std::string key;
@@ -178,6 +194,7 @@ struct Config {
   HttpConfig http;
   StreamConfig stream;
   HlsConfig hls;
+  RecordConfig record;
   AuthConfig auth;
   DemoConfig demo;
   ClusterConfig cluster;

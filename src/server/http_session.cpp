@@ -13,6 +13,7 @@
 
 #include "core/log.hpp"
 #include "format/flv.hpp"
+#include "server/vod_routes.hpp"
 #include "server/frame_pump.hpp"
 #include "server/hls_routes.hpp"
 #include "stream/subscription.hpp"
@@ -117,6 +118,10 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
   }
   if (auto file = parse_stream_file_path(target)) {
     co_await serve_hls(request, *file);
+    co_return request.keep_alive();
+  }
+  if (is_vod_target(target)) {
+    co_await reply(request, vod_response(server_.recorder, server_.config, target));
     co_return request.keep_alive();
   }
   co_await reply(request, HttpResponse::text(404, "no such resource; a live stream is at /{app}/{name}.flv, "

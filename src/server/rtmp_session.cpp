@@ -220,7 +220,7 @@ bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
   stream_ = std::move(*stream);
   if (const auto batch = server_.config.stream.write_batch_ms; batch > 0)
     stream_->enable_write_batching(socket_.get_executor(), milliseconds(batch));
-  server_.hls.attach(stream_, socket_.get_executor());
+  server_.attach_outputs(stream_, socket_.get_executor());
   server_.relay.on_publish(stream_, request.query, socket_.get_executor());
   connection_.accept_publish(request);
   client_->set_role(ClientRole::publisher, key);

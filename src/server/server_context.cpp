@@ -19,12 +19,18 @@ ServerContext::ServerContext(Config c)
       limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
       publish_keys(config.auth.publish_keys),
       hls(config.hls),
+      recorder(config.record),
       relay(config, streams),
       // Three target durations: a player refreshes its playlist at least once in one.
       hls_viewers(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))) {
   relay.set_stream_hook([this](const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor) {
-    hls.attach(stream, executor);
+    attach_outputs(stream, executor);
   });
+}
+
+void ServerContext::attach_outputs(const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor) {
+  hls.attach(stream, executor);
+  recorder.attach(stream, executor);
 }
 
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {

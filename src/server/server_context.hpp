@@ -10,6 +10,7 @@
 
 #include "core/config.hpp"
 #include "hls/packagers.hpp"
+#include "record/recorder.hpp"
 #include "relay/relay.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/hls_viewers.hpp"
@@ -29,9 +30,14 @@ struct ServerContext {
   std::shared_ptr<ConnectionLimiter> limiter;
   PublishKeys publish_keys;
   hls::Packagers hls;
+  record::Recorder recorder;
   // Edge pulls, forwards and pushes; after `streams` and `hls`, which it uses.
   relay::Relay relay;
   std::atomic<uint64_t> next_session_id{1};
+
+  // What every live stream feeds besides its viewers (HLS, recording), on the
+  // publisher's executor. Called once per publish, local or pulled.
+  void attach_outputs(const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor);
 
   // For the control plane (src/api): who is connected, what was refused, HLS viewers.
   SessionRegistry sessions;

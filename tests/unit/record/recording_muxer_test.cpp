@@ -1,0 +1,226 @@
+// The recording muxer and the file index read back what it wrote: a recorded ffmpeg
+// publish goes in, the fragments come out at keyframes and at most fragment_ms apart,
+// and the index of the written bytes finds every fragment with the right times.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "../format/fmp4_recorded_media.hpp"
+#include "format/fmp4_file_index.hpp"
+#include "record/recording_muxer.hpp"
+#include "record/vod_playlist.hpp"
+
+namespace relaycast::record {
+namespace {
+
+// Every packet of the fixture (configs included) in arrival order.
+std::vector<MediaPacket> publish_packets() {
+  std::vector<MediaPacket> out;
+  for (const auto& msg : test::recorded_messages(test::read_fixture("rtmp/ffmpeg-publish.c2s.bin"))) {
+    if (msg.type != flv::kTagAudio && msg.type != flv::kTagVideo) continue;
+    auto packet = flv::body_to_packet(msg.type, msg.timestamp_ms, Buffer::copy_of(msg.body));
+    if (packet) out.push_back(*packet);
+  }
+  return out;
+}
+
+struct Recorded {
+  std::vector<RecordingChunk> chunks;
+  std::vector<uint8_t> bytes;  // all chunks of the first file
+  std::vector<std::string> warnings;
+};
+
+Recorded record(const std::vector<MediaPacket>& packets, int64_t fragment_ms = 1000) {
+  Recorded r;
+  RecordingMuxer muxer(ms_to_ticks(fragment_ms), [&](const std::string& w) { r.warnings.push_back(w); });
+  for (const auto& p : packets)
+    for (auto& c : muxer.push(p)) r.chunks.push_back(std::move(c));
+  for (auto& c : muxer.finish()) r.chunks.push_back(std::move(c));
+  int inits = 0;
+  for (const auto& c : r.chunks) {
+    if (c.kind == RecordingChunk::Kind::init && ++inits > 1) break;
+    for (const auto& b : c.bytes) r.bytes.insert(r.bytes.end(), b.data(), b.data() + b.size());
+  }
+  return r;
+}
+
+TEST(RecordingMuxer, StartsWithInitThenFragmentsAtKeyframesAndEveryFragmentMs) {
+  const auto packets = publish_packets();
+  const auto r = record(packets, 1000);
+  ASSERT_GE(r.chunks.size(), 3u);
+  EXPECT_EQ(r.chunks.front().kind, RecordingChunk::Kind::init);
+  EXPECT_TRUE(r.warnings.empty());
+  int64_t total = 0;
+  for (size_t i = 1; i < r.chunks.size(); ++i) {
+    const auto& c = r.chunks[i];
+    ASSERT_EQ(c.kind, RecordingChunk::Kind::fragment) << i;
+    // A fragment never spans more than fragment_ms plus the frame that reached it.
+    EXPECT_LE(c.duration, ms_to_ticks(1000) + ms_to_ticks(100)) << i;
+    EXPECT_GT(c.duration, 0) << i;
+    if (i > 1) {
+      EXPECT_EQ(c.start, r.chunks[i - 1].start + r.chunks[i - 1].duration) << "gap before fragment " << i;
+    }
+    total += c.duration;
+  }
+  EXPECT_TRUE(r.chunks[1].keyframe) << "the file starts with a keyframe";
+
+  // The fixture's video runs from the first keyframe to its last frame (+ one frame).
+  int64_t first_key = -1, last_video = 0;
+  for (const auto& p : packets) {
+    if (p.kind != TrackKind::video || p.config) continue;
+    if (first_key < 0 && p.keyframe) first_key = p.dts;
+    last_video = p.dts;
+  }
+  // The last frame lasts as long as the ones before it (15 fps here).
+  EXPECT_GT(total, last_video - first_key);
+  EXPECT_LE(total, last_video - first_key + ms_to_ticks(100));
+}
+
+TEST(RecordingMuxer, TheIndexOfTheWrittenFileFindsEveryFragment) {
+  const auto r = record(publish_packets());
+  auto index = fmp4::index_fragmented_mp4(r.bytes);
+  ASSERT_TRUE(index) << index.error().message();
+  ASSERT_EQ(index->tracks.size(), 2u);
+  EXPECT_EQ(index->tracks[0].kind, TrackKind::video);
+  EXPECT_EQ(index->tracks[1].kind, TrackKind::audio);
+  ASSERT_EQ(index->fragments.size(), r.chunks.size() - 1);
+  EXPECT_EQ(index->init_size, r.chunks[0].size());
+  EXPECT_EQ(index->complete_size, r.bytes.size());
+  for (size_t i = 0; i < index->fragments.size(); ++i) {
+    const auto& f = index->fragments[i];
+    const auto& c = r.chunks[i + 1];
+    EXPECT_EQ(f.size, c.size()) << i;
+    EXPECT_EQ(f.start, c.start) << i;
+    EXPECT_EQ(f.duration, c.duration) << i;
+    EXPECT_EQ(f.starts_with_keyframe, c.keyframe) << i;
+  }
+}
+
+TEST(RecordingMuxer, NewCodecParametersStartANewFile) {
+  auto packets = publish_packets();
+  // The same publish again with a different AudioSpecificConfig (44.1 -> 48 kHz).
+  const size_t half = packets.size();
+  for (size_t i = 0; i < half; ++i) {
+    MediaPacket p = packets[i];
+    p.dts += ms_to_ticks(60000);
+    p.pts += ms_to_ticks(60000);
+    if (p.config && p.kind == TrackKind::audio) {
+      std::vector<uint8_t> asc(p.payload.data(), p.payload.data() + p.payload.size());
+      asc[0] = uint8_t((asc[0] & 0xF8) | 0x01);  // sampling frequency index 3 (48 kHz)
+      asc[1] = uint8_t((asc[1] & 0x7F) | 0x80);
+      p.payload = Buffer::copy_of(asc);
+    }
+    packets.push_back(p);
+  }
+  const auto r = record(packets);
+  int inits = 0;
+  for (const auto& c : r.chunks) inits += c.kind == RecordingChunk::Kind::init;
+  EXPECT_EQ(inits, 2);
+}
+
+TEST(RecordingMuxer, FramesBeforeTheFirstKeyframeOrWithoutConfigAreNotRecorded) {
+  auto packets = publish_packets();
+  std::vector<MediaPacket> no_config;
+  for (const auto& p : packets)
+    if (!p.config) no_config.push_back(p);
+  EXPECT_TRUE(record(no_config).chunks.empty());
+}
+
+TEST(FileIndex, ATornTailEndsTheIndexAtTheLastCompleteFragment) {
+  const auto r = record(publish_packets());
+  auto whole = fmp4::index_fragmented_mp4(r.bytes);
+  ASSERT_TRUE(whole);
+  ASSERT_GE(whole->fragments.size(), 3u);
+  const auto& last = whole->fragments.back();
+  for (uint64_t cut : {last.offset + 3, last.offset + 100, last.offset + last.size - 1}) {
+    std::span<const uint8_t> torn(r.bytes.data(), cut);
+    auto index = fmp4::index_fragmented_mp4(torn);
+    ASSERT_TRUE(index) << cut;
+    EXPECT_EQ(index->fragments.size(), whole->fragments.size() - 1) << cut;
+    EXPECT_EQ(index->complete_size, last.offset) << cut;
+  }
+}
+
+TEST(FileIndex, RefusesWhatIsNotAFragmentedMp4) {
+  const auto r = record(publish_packets());
+  // Init cut short, no moov, garbage, empty.
+  EXPECT_FALSE(fmp4::index_fragmented_mp4(std::span(r.bytes.data(), 40)));
+  std::vector<uint8_t> garbage(5000, 0x41);
+  EXPECT_FALSE(fmp4::index_fragmented_mp4(garbage));
+  EXPECT_FALSE(fmp4::index_fragmented_mp4({}));
+  // A moof whose trun claims more samples than it holds: an error, no over-read.
+  auto lying = r.bytes;
+  const auto index = fmp4::index_fragmented_mp4(lying);
+  ASSERT_TRUE(index);
+  const size_t moof = index->fragments[0].offset;
+  for (size_t i = moof; i + 8 < moof + 400 && i + 8 < lying.size(); ++i)
+    if (std::memcmp(&lying[i], "trun", 4) == 0) {
+      store_u32be(&lying[i + 8], 0x7FFFFFFF);  // sample_count, after version/flags
+      break;
+    }
+  EXPECT_FALSE(fmp4::index_fragmented_mp4(lying));
+}
+
+TEST(VodPlaylist, SegmentsAreByteRangesOfTheFileStartingAtKeyframes) {
+  const auto r = record(publish_packets(), 500);
+  auto index = fmp4::index_fragmented_mp4(r.bytes);
+  ASSERT_TRUE(index);
+  const auto text = vod_playlist(*index, {.media_uri = "../a.mp4", .segment_target = ms_to_ticks(2000)});
+  EXPECT_NE(text.find("#EXT-X-PLAYLIST-TYPE:VOD\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("#EXT-X-MAP:URI=\"../a.mp4\",BYTERANGE=\"{}@0\"", index->init_size)), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("#EXT-X-ENDLIST"), std::string::npos);
+  // The byte ranges tile the file after the init part, in order.
+  uint64_t next = index->init_size;
+  double seconds = 0;
+  size_t pos = 0;
+  while ((pos = text.find("#EXT-X-BYTERANGE:", pos)) != std::string::npos) {
+    const auto at = text.find('@', pos);
+    const uint64_t length = std::stoull(text.substr(pos + 17, at - pos - 17));
+    const uint64_t offset = std::stoull(text.substr(at + 1));
+    EXPECT_EQ(offset, next);
+    next = offset + length;
+    pos = at;
+  }
+  EXPECT_EQ(next, r.bytes.size());
+  pos = 0;
+  while ((pos = text.find("#EXTINF:", pos)) != std::string::npos) seconds += std::stod(text.substr(pos += 8));
+  EXPECT_NEAR(seconds, double(index->duration()) / kTimebase, 0.01);
+  const auto live = vod_playlist(*index, {.media_uri = "x.mp4", .segment_target = ms_to_ticks(2000), .complete = false});
+  EXPECT_NE(live.find("#EXT-X-PLAYLIST-TYPE:EVENT"), std::string::npos);
+  EXPECT_EQ(live.find("#EXT-X-ENDLIST"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace relaycast::record
+
+#include <unistd.h>
+
+#include "record/recording_repair.hpp"
+
+namespace relaycast::record {
+namespace {
+
+TEST(RecordingRepair, CutsATornFragmentAndKeepsAWholeFile) {
+  const auto r = record(publish_packets());
+  auto index = fmp4::index_fragmented_mp4(r.bytes);
+  ASSERT_TRUE(index);
+  char pattern[] = "/tmp/relaycast-repair-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(pattern);
+  const auto path = dir / "a.mp4";
+  const uint64_t torn_at = index->fragments.back().offset + 50;
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(r.bytes.data()), std::streamsize(torn_at));
+  auto cut = repair_recording(path);
+  ASSERT_TRUE(cut) << cut.error().message();
+  EXPECT_EQ(*cut, 50u);
+  EXPECT_EQ(std::filesystem::file_size(path), index->fragments.back().offset);
+  auto again = repair_recording(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0u) << "a whole file is left as it is";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace relaycast::record
