@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl

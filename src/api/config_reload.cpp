@@ -48,6 +48,8 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.http != l.http, "[http]");
   restart(after.stream != l.stream, "[stream]");
   restart(after.hls != l.hls, "[hls]");
+  restart(after.tls != l.tls, "[tls]");
+  restart(after.record != l.record, "[record]");
   restart(after.demo != l.demo, "[demo]");
   restart(after.api.enabled != l.api.enabled, "api.enabled");
   restart(after.api.keys_file != l.api.keys_file, "api.keys_file");

@@ -49,6 +49,18 @@ struct HttpConfig {
   bool operator==(const HttpConfig&) const = default;
 };
 
+// RTMPS and HTTPS: with a certificate, TLS listeners that decrypt and hand each
+// client to the plain RTMP or HTTP side (same streams, same API).
+struct TlsConfig {
+  std::string certificate;  // PEM file (the chain, leaf first); empty: no TLS listeners
+  std::string private_key;  // PEM file; empty: the certificate file holds it too
+  uint16_t rtmps_port = 1936;  // 0: no RTMPS
+  uint16_t https_port = 8443;  // 0: no HTTPS
+  uint32_t handshake_timeout_ms = 10000;
+
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct StreamConfig {
   uint32_t max_streams = 1000;
   bool takeover = false;  // a second publisher of a live name replaces the first
@@ -192,6 +204,7 @@ struct Config {
   ServerConfig server;
   RtmpConfig rtmp;
   HttpConfig http;
+  TlsConfig tls;
   StreamConfig stream;
   HlsConfig hls;
   RecordConfig record;

@@ -30,16 +30,14 @@ HttpSession::HttpSession(ServerContext& server, asio::ip::tcp::socket socket,
       ticket_(std::move(ticket)),
       id_(server.next_session_id++),
       watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }) {
-  boost::system::error_code ec;
-  const auto endpoint = socket_.remote_endpoint(ec);
+  const auto endpoint = client_endpoint(server_, socket_);
   peer_address_ = endpoint.address();
   peer_ = fmt::format("http #{} {}", id_, describe(endpoint));
 }
 
 void HttpSession::start() {
   auto self = shared_from_this();
-  boost::system::error_code ec;
-  client_ = server_.sessions.add(id_, "http", describe(socket_.remote_endpoint(ec)),
+  client_ = server_.sessions.add(id_, "http", describe(client_endpoint(server_, socket_)),
                                  [weak = weak_from_this(), executor = socket_.get_executor()](std::string why) {
                                    asio::post(executor, [weak, why = std::move(why)] {
                                      if (auto session = weak.lock()) session->close(why);

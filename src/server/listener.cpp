@@ -58,14 +58,19 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    const auto peer = socket.remote_endpoint(ec);
+    const auto remote = socket.remote_endpoint(ec);
     if (ec) continue;  // gone already
-    auto ticket = server_.limiter->admit(peer.address().to_string());
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    // A client our TLS terminator forwards was admitted (and is counted) there.
+    if (server_.forwarded.client_of(remote) != remote) {
+      start_session_(std::move(socket), nullptr);
+      continue;
+    }
+    auto ticket = server_.limiter->admit(remote.address().to_string());
     if (!ticket) {
-      spdlog::warn("{}: refused connection from {}: {}", protocol_, describe(peer), ticket.error().message());
+      spdlog::warn("{}: refused connection from {}: {}", protocol_, describe(remote), ticket.error().message());
       continue;  // the socket closes as it goes out of scope
     }
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);
     start_session_(std::move(socket), std::move(*ticket));
   }
 }

@@ -56,16 +56,14 @@ RtmpSession::RtmpSession(ServerContext& server, asio::ip::tcp::socket socket,
                 }),
       connection_(connection_config(server.config.rtmp)),
       timestamps_(server.config.stream.max_timestamp_backstep_ms) {
-  boost::system::error_code ec;
-  peer_ = fmt::format("rtmp #{} {}", id_, describe(socket_.remote_endpoint(ec)));
+  peer_ = fmt::format("rtmp #{} {}", id_, describe(client_endpoint(server_, socket_)));
 }
 
 RtmpSession::~RtmpSession() = default;
 
 void RtmpSession::start() {
   auto self = shared_from_this();
-  boost::system::error_code ec;
-  client_ = server_.sessions.add(id_, "rtmp", describe(socket_.remote_endpoint(ec)),
+  client_ = server_.sessions.add(id_, "rtmp", describe(client_endpoint(server_, socket_)),
                                  [weak = weak_from_this(), executor = socket_.get_executor()](std::string why) {
                                    asio::post(executor, [weak, why = std::move(why)] {
                                      if (auto session = weak.lock()) session->close(why);

@@ -43,7 +43,9 @@ Result<void> Server::start() {
     if (auto ok = listener->open(c.server.bind, c.http.port); !ok) return ok;
     listeners_.push_back(std::move(listener));
   }
+  if (auto ok = open_tls_listeners(); !ok) return ok;
   for (auto& l : listeners_) l->start();
+  for (auto& l : tls_listeners_) l->start();
   workers_.start();
 
   spdlog::info("relaycast listening on {}: RTMP {}{}, HTTP {}{}; {} worker(s)", c.server.bind, c.rtmp.port,
@@ -57,6 +59,36 @@ Result<void> Server::start() {
     demo_->start();
   }
   return {};
+}
+
+Result<void> Server::open_tls_listeners() {
+  const auto& c = context_.config;
+  if (c.tls.certificate.empty()) return {};
+  auto tls = make_tls_context(c.tls);
+  if (!tls) return std::unexpected(tls.error());
+  // The plain side is reached over loopback, or over the bound address when the
+  // server listens on one address only.
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(c.server.bind, ec);
+  if (ec || address.is_unspecified())
+    address = address.is_v6() ? boost::asio::ip::address(boost::asio::ip::address_v6::loopback())
+                              : boost::asio::ip::address(boost::asio::ip::address_v4::loopback());
+  auto add = [&](const char* protocol, uint16_t port, bool plain_enabled, const char* plain_name,
+                 uint16_t plain_port) -> Result<void> {
+    if (port == 0) return {};
+    if (!plain_enabled)
+      return fail(Errc::config, "{} on port {} needs the {} listener, which is off", protocol, port, plain_name);
+    auto listener = std::make_unique<TlsTerminator>(context_, workers_, *tls, protocol,
+                                                    boost::asio::ip::tcp::endpoint(address, plain_port));
+    if (auto ok = listener->open(c.server.bind, port); !ok) return ok;
+    spdlog::info("{} on port {} (certificate {})", protocol, listener->port(), c.tls.certificate);
+    tls_listeners_.push_back(std::move(listener));
+    return {};
+  };
+  const uint16_t rtmp_port = c.rtmp.enabled ? listeners_.front()->port() : 0;
+  const uint16_t http_port = c.http.enabled ? listeners_.back()->port() : 0;
+  if (auto ok = add("RTMPS", c.tls.rtmps_port, c.rtmp.enabled, "RTMP", rtmp_port); !ok) return ok;
+  return add("HTTPS", c.tls.https_port, c.http.enabled, "HTTP", http_port);
 }
 
 void Server::run() {
@@ -81,6 +113,7 @@ void Server::run() {
 void Server::stop() {
   if (demo_) demo_->stop();
   for (auto& l : listeners_) l->stop();
+  for (auto& l : tls_listeners_) l->stop();
   workers_.stop();
 }
 

@@ -10,6 +10,7 @@
 #include "server/demo_publisher.hpp"
 #include "server/listener.hpp"
 #include "server/server_context.hpp"
+#include "server/tls_terminator.hpp"
 #include "server/worker_pool.hpp"
 
 namespace relaycast {
@@ -35,11 +36,15 @@ public:
   void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 
 private:
+  // RTMPS and HTTPS in front of the RTMP (listeners_[0]) and HTTP listeners.
+  Result<void> open_tls_listeners();
+
   // Declared first, destroyed last: what context_ holds (streams with timers on the
   // workers' contexts) must go while those contexts exist.
   WorkerPool workers_;
   ServerContext context_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<TlsTerminator>> tls_listeners_;
   std::unique_ptr<DemoPublisher> demo_;
   std::function<void()> on_reload_;
 };

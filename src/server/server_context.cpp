@@ -33,6 +33,11 @@ void ServerContext::attach_outputs(const std::shared_ptr<Stream>& stream, boost:
   recorder.attach(stream, executor);
 }
 
+boost::asio::ip::tcp::endpoint client_endpoint(const ServerContext& server, const boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  return server.forwarded.client_of(socket.remote_endpoint(ec));
+}
+
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   if (address.is_v6() && !address.to_v6().is_v4_mapped())

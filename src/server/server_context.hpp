@@ -13,6 +13,7 @@
 #include "record/recorder.hpp"
 #include "relay/relay.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/forwarded_peers.hpp"
 #include "server/hls_viewers.hpp"
 #include "server/http_extension.hpp"
 #include "server/publish_keys.hpp"
@@ -41,12 +42,17 @@ struct ServerContext {
 
   // For the control plane (src/api): who is connected, what was refused, HLS viewers.
   SessionRegistry sessions;
+  ForwardedPeers forwarded;
   RefusalCounters refusals;
   HlsViewers hls_viewers;
   const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
   // Set before the server starts (Server::set_http_extension); null: media routes only.
   HttpExtension* http_extension = nullptr;
 };
+
+// The client at the other end of `socket`: its remote endpoint, or the client behind
+// it when the connection comes from our own TLS terminator.
+boost::asio::ip::tcp::endpoint client_endpoint(const ServerContext& server, const boost::asio::ip::tcp::socket& socket);
 
 // "127.0.0.1:5000" ("[::1]:5000" for IPv6) for logs.
 std::string describe(const boost::asio::ip::tcp::endpoint& endpoint);
