@@ -55,6 +55,7 @@ std::vector<Route> ControlPlane::routes() {
       {"POST", "/api/v1/keys"},
       {"DELETE", "/api/v1/keys/{app}/{name}"},
       {"POST", "/api/v1/reload"},
+      {"POST", "/api/v1/tokens"},
       {"GET", "/api/v1/openapi.json"},
       {"GET", "/metrics"},
   };
@@ -68,7 +69,8 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
       handlers_{&ControlPlane::get_server,  &ControlPlane::get_streams, &ControlPlane::get_stream,
                 &ControlPlane::kick_stream, &ControlPlane::get_clients, &ControlPlane::kick_client,
                 &ControlPlane::get_keys,    &ControlPlane::add_key,     &ControlPlane::remove_key,
-                &ControlPlane::post_reload, &ControlPlane::get_openapi, &ControlPlane::get_metrics},
+                &ControlPlane::post_reload, &ControlPlane::post_token,  &ControlPlane::get_openapi,
+                &ControlPlane::get_metrics},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),

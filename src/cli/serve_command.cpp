@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/control_plane.hpp"
+#include "api/webhooks.hpp"
 #include "core/log.hpp"
 #include "relay/relay.hpp"
 #include "server/server.hpp"
@@ -81,6 +82,20 @@ int run_serve(const ServeOptions& o) {
     return 1;
   }
   server.set_http_extension(&control);
+  // Only with a hook configured do the sessions ask anyone: none costs nothing.
+  std::unique_ptr<api::Webhooks> webhooks;
+  if (config->webhooks.any()) {
+    auto created = api::Webhooks::create(server.context(), server.main_context());
+    if (!created) {
+      spdlog::error("{}", created.error().message());
+      return 1;
+    }
+    webhooks = std::move(*created);
+    webhooks->start();
+    server.set_stream_hooks(webhooks.get());
+  }
+  if (config->play_tokens.required)
+    spdlog::info("play tokens: RTMP, HTTP-FLV and HLS play need ?token=<expiry>.<hmac> (play_tokens.required)");
   server.on_reload_signal([&control] {
     if (auto reloaded = control.reload(); !reloaded) spdlog::error("{}", reloaded.error().message());
   });
@@ -90,6 +105,7 @@ int run_serve(const ServeOptions& o) {
   }
   print_urls(*config);
   server.run();
+  if (webhooks) webhooks->stop();
   control.stop();
   return 0;
 }
