@@ -97,7 +97,9 @@ Webhooks::Webhooks(ServerContext& context, asio::io_context& main, std::array<st
       urls_(std::move(urls)),
       delivery_(std::make_shared<const Delivery>(Delivery{context.config.webhooks, host_name()})) {}
 
-Webhooks::~Webhooks() { stop(); }
+// The sweep timer belongs to the main worker's context, which may be gone by now:
+// stop() is called while it runs (after Server::run returns).
+Webhooks::~Webhooks() = default;
 
 void Webhooks::start() {
   const auto& c = context_.config.webhooks;

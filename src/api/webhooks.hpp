@@ -26,8 +26,10 @@ public:
   static Result<std::unique_ptr<Webhooks>> create(ServerContext& context, boost::asio::io_context& main);
   ~Webhooks() override;
 
-  // Starts the HLS session sweep and says at start which hooks are on.
+  // Starts the HLS session sweep and says which hooks are on: after Server::start.
   void start();
+  // After Server::run returns, before the server is destroyed. The object itself must
+  // outlive the server's workers (sessions that end while they stop still notify).
   void stop();
 
   bool wants(HookEvent event) const override { return urls_[size_t(event)].has_value(); }

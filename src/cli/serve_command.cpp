@@ -72,6 +72,9 @@ int run_serve(const ServeOptions& o) {
   }
 
   init_logging(config->server.log_level);
+  // Declared before the server so that it outlives the workers: a session ending on
+  // another worker while the server stops may still tell it (on_stop, on_unpublish).
+  std::unique_ptr<api::Webhooks> webhooks;
   Server server(*config);
   // The control plane (REST API, /metrics, health) answers on the server's HTTP port.
   api::ControlPlane control(server, {.version = RELAYCAST_VERSION,
@@ -83,7 +86,6 @@ int run_serve(const ServeOptions& o) {
   }
   server.set_http_extension(&control);
   // Only with a hook configured do the sessions ask anyone: none costs nothing.
-  std::unique_ptr<api::Webhooks> webhooks;
   if (config->webhooks.any()) {
     auto created = api::Webhooks::create(server.context(), server.main_context());
     if (!created) {
@@ -91,7 +93,6 @@ int run_serve(const ServeOptions& o) {
       return 1;
     }
     webhooks = std::move(*created);
-    webhooks->start();
     server.set_stream_hooks(webhooks.get());
   }
   if (config->play_tokens.required)
@@ -103,6 +104,7 @@ int run_serve(const ServeOptions& o) {
     spdlog::error("{}", ok.error().message());
     return 1;
   }
+  if (webhooks) webhooks->start();
   print_urls(*config);
   server.run();
   if (webhooks) webhooks->stop();

@@ -74,7 +74,7 @@ TEST(PlayToken, ForgedMessageDoesNotRevealTheSignature) {
 TEST(PlayToken, MissingAndMalformed) {
   EXPECT_EQ(fault_of(""), TokenFault::missing);
   const std::string mac(64, 'a');
-  for (const std::string bad : {std::string("1767225600"), std::string("1767225600."), "." + mac, "-5." + mac,
+  for (const std::string& bad : {std::string("1767225600"), std::string("1767225600."), "." + mac, "-5." + mac,
                                 "+5." + mac, "12x." + mac, "1767225600." + mac.substr(1),
                                 "1767225600." + mac + "a", "1767225600." + mac.substr(2) + "zz",
                                 "99999999999999999999999." + mac, std::string("garbage")})
