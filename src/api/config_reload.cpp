@@ -54,6 +54,8 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.api.enabled != l.api.enabled, "api.enabled");
   restart(after.api.keys_file != l.api.keys_file, "api.keys_file");
   restart(after.metrics.enabled != l.metrics.enabled, "metrics.enabled");
+  restart(after.webhooks != l.webhooks, "[webhooks]");
+  restart(after.play_tokens != l.play_tokens, "[play_tokens]");
   return plan;
 }
 

@@ -9,11 +9,11 @@
 // session routes /api/v1/... and /metrics here without including this layer, and this
 // layer reads the server's shared state (ServerContext: streams, sessions, counters).
 //
-// Not here yet (issue 4, "Webhooks and tokens"): on_publish/on_play webhooks and signed
-// play URLs. They fit the same way: a decision interface in src/server (asked by the
-// RTMP and HTTP sessions before they accept a publish or play, next to PublishKeys),
-// implemented in src/api (webhook_client.cpp, play_tokens.cpp) and set by the CLI like
-// the HttpExtension; their refusals would count under new Refusal reasons.
+// Webhooks and signed play URLs fit the same way: the sessions ask a decision interface
+// in src/server (server/stream_hooks.hpp, through server/admission.hpp) before they
+// accept a publish or play; src/api/webhooks.cpp implements it and the CLI sets it with
+// Server::set_stream_hooks. Play tokens are checked in src/server (server/play_token.hpp);
+// POST /api/v1/tokens (token_routes.cpp) signs them.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -78,6 +78,7 @@ private:
   HttpResponse add_key(const HttpRequest&, const Params&);
   HttpResponse remove_key(const HttpRequest&, const Params&);
   HttpResponse post_reload(const HttpRequest&, const Params&);
+  HttpResponse post_token(const HttpRequest&, const Params&);  // token_routes.cpp
   HttpResponse get_openapi(const HttpRequest&, const Params&);
   HttpResponse get_metrics(const HttpRequest&, const Params&);
   // recordings_routes.cpp

@@ -8,6 +8,7 @@
 
 #include "cli/client_commands.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/tokens_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"relaycast: live streaming server (RTMP in; RTMP, HTTP-FLV and HLS out) and its CLI", "relaycast"};
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   relaycast::cli::ClientOptions client;
   std::function<int()> run_client;
   relaycast::cli::add_client_commands(app, client, run_client);
+  relaycast::cli::TokenOptions tokens;
+  relaycast::cli::add_tokens_command(app, client, tokens, run_client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/control_plane.hpp"
+#include "api/webhooks.hpp"
 #include "core/log.hpp"
 #include "relay/relay.hpp"
 #include "server/server.hpp"
@@ -71,6 +72,9 @@ int run_serve(const ServeOptions& o) {
   }
 
   init_logging(config->server.log_level);
+  // Declared before the server so that it outlives the workers: a session ending on
+  // another worker while the server stops may still tell it (on_stop, on_unpublish).
+  std::unique_ptr<api::Webhooks> webhooks;
   Server server(*config);
   // The control plane (REST API, /metrics, health) answers on the server's HTTP port.
   api::ControlPlane control(server, {.version = RELAYCAST_VERSION,
@@ -81,6 +85,18 @@ int run_serve(const ServeOptions& o) {
     return 1;
   }
   server.set_http_extension(&control);
+  // Only with a hook configured do the sessions ask anyone: none costs nothing.
+  if (config->webhooks.any()) {
+    auto created = api::Webhooks::create(server.context(), server.main_context());
+    if (!created) {
+      spdlog::error("{}", created.error().message());
+      return 1;
+    }
+    webhooks = std::move(*created);
+    server.set_stream_hooks(webhooks.get());
+  }
+  if (config->play_tokens.required)
+    spdlog::info("play tokens: RTMP, HTTP-FLV and HLS play need ?token=<expiry>.<hmac> (play_tokens.required)");
   server.on_reload_signal([&control] {
     if (auto reloaded = control.reload(); !reloaded) spdlog::error("{}", reloaded.error().message());
   });
@@ -88,8 +104,10 @@ int run_serve(const ServeOptions& o) {
     spdlog::error("{}", ok.error().message());
     return 1;
   }
+  if (webhooks) webhooks->start();
   print_urls(*config);
   server.run();
+  if (webhooks) webhooks->stop();
   control.stop();
   return 0;
 }

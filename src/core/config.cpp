@@ -113,6 +113,29 @@ Setter push_targets(std::vector<PushTarget>& field) {
   };
 }
 
+// A webhook URL: empty (no hook) or http://host[:port]/path. TLS is left to a local
+// proxy: the hook client speaks plain HTTP only, and says so rather than failing later.
+Setter webhook_url(std::string& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    if (!n.is_string()) return fail(Errc::config, "{}: must be a string \"http://host[:port]/path\"", where(n));
+    std::string v = *n.value<std::string>();
+    if (v.starts_with("https://"))
+      return fail(Errc::config, "{}: \"{}\": https is not supported for webhooks; use http:// (a local proxy can add TLS)",
+                  where(n), v);
+    if (!v.empty() && (!v.starts_with("http://") || v.size() == 7 || v[7] == '/'))
+      return fail(Errc::config, "{}: \"{}\" is not a URL like \"http://host[:port]/path\"", where(n), v);
+    field = std::move(v);
+    return {};
+  };
+}
+
+// Checks that involve more than one key.
+Result<void> check_together(const Config& c, std::string_view source) {
+  if (c.play_tokens.required && c.play_tokens.secret.empty())
+    return fail(Errc::config, "{}: play_tokens.required = true needs play_tokens.secret (a long random string)", source);
+  return {};
+}
+
 std::map<std::string, Section, std::less<>> schema(Config& c) {
   constexpr uint64_t u32 = std::numeric_limits<uint32_t>::max();
   return {
@@ -206,6 +229,17 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"token", string_key(c.api.token)},
         {"keys_file", string_key(c.api.keys_file)}}},
       {"metrics", {{"enabled", bool_key(c.metrics.enabled)}, {"auth", bool_key(c.metrics.auth)}}},
+      {"webhooks",
+       {{"on_publish", webhook_url(c.webhooks.on_publish)},
+        {"on_unpublish", webhook_url(c.webhooks.on_unpublish)},
+        {"on_play", webhook_url(c.webhooks.on_play)},
+        {"on_stop", webhook_url(c.webhooks.on_stop)},
+        {"on_record_done", webhook_url(c.webhooks.on_record_done)},
+        {"timeout_ms", unsigned_key(c.webhooks.timeout_ms, 50, 60000)},
+        {"failure_policy", string_key(c.webhooks.failure_policy, {"allow", "deny"})},
+        {"retries", unsigned_key(c.webhooks.retries, 0, 100)},
+        {"retry_backoff_ms", unsigned_key(c.webhooks.retry_backoff_ms, 0, 600000)}}},
+      {"play_tokens", {{"secret", string_key(c.play_tokens.secret)}, {"required", bool_key(c.play_tokens.required)}}},
   };
 }
 
@@ -241,6 +275,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source) {
         return std::unexpected(std::move(ok.error()).context(fmt::format("{}: {}.{}", source, name.str(), key.str())));
     }
   }
+  if (auto ok = check_together(config, source); !ok) return std::unexpected(ok.error());
   return config;
 }
 

@@ -200,6 +200,32 @@ struct RelayConfig {
   bool operator==(const RelayConfig&) const = default;
 };
 
+// [webhooks]: HTTP POSTs with a JSON body to an operator's service (api::Webhooks).
+// on_publish and on_play decide: a non-2xx answer refuses the client. on_unpublish,
+// on_stop and on_record_done only notify, with retries. An empty URL: no hook.
+struct WebhooksConfig {
+  std::string on_publish, on_unpublish, on_play, on_stop, on_record_done;  // http://host[:port]/path
+  uint32_t timeout_ms = 2000;          // per attempt: connect, send, answer
+  std::string failure_policy = "deny"; // a deciding hook that times out or cannot be reached: "allow" or "deny"
+  uint32_t retries = 3;                // notify-only hooks: attempts after the first failed one...
+  uint32_t retry_backoff_ms = 1000;    // ... waiting this long before the first retry, doubling each time
+
+  bool any() const {
+    return !on_publish.empty() || !on_unpublish.empty() || !on_play.empty() || !on_stop.empty() ||
+           !on_record_done.empty();
+  }
+  bool operator==(const WebhooksConfig&) const = default;
+};
+
+// [play_tokens]: signed play URLs (server/play_token.hpp). With `required`, every RTMP,
+// HTTP-FLV and HLS play needs ?token=<expiry>.<hmac> signed with `secret`.
+struct PlayTokensConfig {
+  std::string secret;     // also lets POST /api/v1/tokens sign tokens
+  bool required = false;  // needs a secret
+
+  bool operator==(const PlayTokensConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   RtmpConfig rtmp;
@@ -215,6 +241,8 @@ struct Config {
   HealthConfig health;
   ApiConfig api;
   MetricsConfig metrics;
+  WebhooksConfig webhooks;
+  PlayTokensConfig play_tokens;
 
   bool operator==(const Config&) const = default;
 };

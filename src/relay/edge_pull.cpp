@@ -142,7 +142,9 @@ asio::awaitable<void> EdgePull::run(asio::any_io_executor executor) {
 
 asio::awaitable<Result<void>> EdgePull::pull_once(asio::any_io_executor executor, const RtmpUrl& origin,
                                                   bool& got_media) {
-  client_ = std::make_shared<RtmpClient>(executor, rtmp::ClientRole::play, origin.with_stream(app_, name_),
+  const std::string query = options_.play_query ? options_.play_query(key_) : std::string();
+  client_ = std::make_shared<RtmpClient>(executor, rtmp::ClientRole::play,
+                                         origin.with_stream(app_, query.empty() ? name_ : name_ + "?" + query),
                                          options_.client);
   auto client = client_;
   if (auto ok = co_await client->start(); !ok) co_return ok;

@@ -39,6 +39,9 @@ struct PullOptions {
   std::chrono::milliseconds write_batch{20};
   // Subscriptions of a Stream that are not viewers (the HLS packager's).
   uint32_t internal_viewers = 0;
+  // The query of each play request to an origin ("token=..." when origins require
+  // signed play tokens); unset or empty: none.
+  std::function<std::string(const std::string& key)> play_query;
 };
 
 class EdgePull : public std::enable_shared_from_this<EdgePull> {

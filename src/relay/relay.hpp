@@ -34,6 +34,10 @@ public:
 
   // What a pulled stream gets when it goes live, like any publish (the HLS packager).
   void set_stream_hook(StreamHook hook) { pull_options_hook_ = std::move(hook); }
+  // Before the first pull: the query an edge adds to its play requests (a play token).
+  void set_pull_query(std::function<std::string(const std::string& key)> query) {
+    pull_options_.play_query = std::move(query);
+  }
 
   bool edge() const { return edge_; }
 

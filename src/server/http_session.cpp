@@ -1,9 +1,18 @@
 #include "server/http_session.hpp"
 
+// g++ 12 at -O2 reports Asio's coroutine frame allocator (aligned_new, then the
+// frame's operator delete) as mismatched once it inlines enough of it: a known false
+// positive (see chriskohlhoff/asio#1391), not a bug here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -13,9 +22,12 @@
 
 #include "core/log.hpp"
 #include "format/flv.hpp"
+#include "server/admission.hpp"
 #include "server/vod_routes.hpp"
 #include "server/frame_pump.hpp"
 #include "server/hls_routes.hpp"
+#include "server/playlist_uris.hpp"
+#include "server/publish_keys.hpp"
 #include "stream/subscription.hpp"
 
 namespace relaycast {
@@ -32,7 +44,8 @@ HttpSession::HttpSession(ServerContext& server, asio::ip::tcp::socket socket,
       watchdog_(socket_.get_executor(), [this](const std::string& what) { close(fmt::format("timed out {}", what)); }) {
   const auto endpoint = client_endpoint(server_, socket_);
   peer_address_ = endpoint.address();
-  peer_ = fmt::format("http #{} {}", id_, describe(endpoint));
+  address_ = describe(endpoint);
+  peer_ = fmt::format("http #{} {}", id_, address_);
 }
 
 void HttpSession::start() {
@@ -136,6 +149,12 @@ asio::awaitable<void> HttpSession::serve_extension(const Request& request) {
 }
 
 asio::awaitable<void> HttpSession::serve_hls(const Request& request, const StreamFilePath& file) {
+  if (admission_configured(server_)) {
+    if (auto refused = co_await admit_hls(request, file)) {
+      co_await reply(request, std::move(*refused));
+      co_return;
+    }
+  }
   // An edge pulls a stream its first HLS player asks for; every request keeps it.
   if (server_.relay.edge()) co_await server_.relay.find_or_pull(file.key(), socket_.get_executor());
   auto response = co_await hls_response(server_.hls, server_.config.hls, file, socket_.get_executor());
@@ -144,7 +163,55 @@ asio::awaitable<void> HttpSession::serve_hls(const Request& request, const Strea
     server_.hls_viewers.seen(file.key(), peer_address_.to_string() + " " + std::string(agent.data(), agent.size()),
                              std::chrono::steady_clock::now());
   }
+  if (response.status == 200 && server_.config.play_tokens.required && response.content_type.ends_with("mpegurl") &&
+      !response.body.empty()) {
+    // The player keeps the token only if every URI in the playlist carries it.
+    const auto& body = response.body.front();
+    const std::string_view text(reinterpret_cast<const char*>(body.data()), body.size());
+    response.body = {Buffer::copy_of(with_uri_param(text, "token=" + query_param(file.query, "token")))};
+  }
   co_await reply(request, std::move(response));
+}
+
+// HLS has no connection per viewer: the token is checked on every request (it is what
+// the player shows for each file), on_play once per viewing session (HlsPlaySessions).
+asio::awaitable<std::optional<HttpResponse>> HttpSession::admit_hls(const Request& request, const StreamFilePath& file) {
+  const std::string key = file.key();
+  auto refusal = [&](unsigned status, const std::string& why) {
+    spdlog::info("{}: refused play of {} over HLS: {}", peer_, key, why);
+    return std::optional<HttpResponse>(HttpResponse::text(status, why + "\n"));
+  };
+  if (auto token = check_play_token(server_, key, file.query); !token) co_return refusal(403, token.error().message);
+  auto* hooks = server_.hooks;
+  if (!hooks || !(hooks->wants(HookEvent::play) || hooks->wants(HookEvent::stop))) co_return std::nullopt;
+
+  const auto agent = request[http::field::user_agent];
+  const std::string viewer = peer_address_.to_string() + " " + std::string(agent.data(), agent.size());
+  const auto client = hook_client(id_, "hls", address_, file.app, file.name, file.query);
+  using Clock = std::chrono::steady_clock;
+  // A request that arrives while another of the same viewer asks on_play waits for
+  // that verdict, for about as long as the hook may take.
+  const auto deadline = Clock::now() + milliseconds(server_.config.webhooks.timeout_ms + 1000);
+  for (;;) {
+    const auto lookup = server_.hls_plays.request(key, viewer, client, Clock::now());
+    if (lookup.step == HlsPlaySessions::Step::decided) {
+      if (lookup.verdict) co_return std::nullopt;
+      co_return refusal(403, lookup.verdict.error().message);
+    }
+    if (lookup.step == HlsPlaySessions::Step::ask) {
+      Admission verdict;
+      if (hooks->wants(HookEvent::play)) {
+        verdict = co_await hooks->decide(HookEvent::play, client, socket_.get_executor());
+        if (!verdict) server_.refusals.count(verdict.error().reason);
+      }
+      server_.hls_plays.decide(key, viewer, verdict);
+      if (verdict) co_return std::nullopt;
+      co_return refusal(403, verdict.error().message);
+    }
+    if (Clock::now() >= deadline) co_return refusal(503, "the on_play webhook has not answered yet; retry");
+    asio::steady_timer pause(socket_.get_executor(), milliseconds(20));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 }
 
 asio::awaitable<void> HttpSession::reply(const Request& request, HttpResponse response) {
@@ -163,6 +230,18 @@ asio::awaitable<void> HttpSession::reply(const Request& request, HttpResponse re
 // ffplay, VLC). Starts at the newest keyframe with metadata and codec configuration.
 asio::awaitable<void> HttpSession::serve_flv(const Request& request, const StreamPath& path) {
   const std::string key = path.key();
+  // The play token and on_play first: an edge pulls nothing for a viewer that may not watch.
+  std::optional<HookClient> hooked;
+  if (admission_configured(server_)) {
+    auto client = hook_client(id_, "flv", address_, path.app, path.name, path.query);
+    const auto verdict = co_await admit_play(server_, client, socket_.get_executor());
+    if (!verdict) {
+      spdlog::info("{}: refused play of {} over HTTP-FLV: {}", peer_, key, verdict.error().message);
+      co_await reply(request, HttpResponse::text(403, verdict.error().message + "\n"));
+      co_return;
+    }
+    if (server_.hooks && server_.hooks->wants(HookEvent::stop)) hooked = std::move(client);
+  }
   auto stream = co_await server_.relay.find_or_pull(key, socket_.get_executor());
   if (!stream) {
     server_.refusals.count(Refusal::stream_not_found);
@@ -190,6 +269,7 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   first += "\r\n";
 
   subscription_ = stream->subscribe(socket_.get_executor());
+  const auto started = std::chrono::steady_clock::now();
   client_->set_role(ClientRole::viewer, key, "flv");
   spdlog::info("{}: playing {} over HTTP-FLV", peer_, key);
   auto self = shared_from_this();
@@ -219,6 +299,10 @@ asio::awaitable<void> HttpSession::serve_flv(const Request& request, const Strea
   if (close_reason_.empty()) close_reason_ = "the client closed the connection";
   spdlog::info("{}: stopped playing {}: {} ({} frames dropped, {:.1f} MB sent)", peer_, key, close_reason_,
                subscription_->frames_dropped(), double(stats.bytes_sent.load()) / 1e6);
+  if (hooked)
+    server_.hooks->notify(HookEvent::stop, std::move(*hooked),
+                          {close_reason_, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+                          socket_.get_executor());
 }
 
 // A player that goes away while the stream is quiet is noticed here rather than at

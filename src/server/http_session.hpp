@@ -34,6 +34,8 @@ private:
   boost::asio::awaitable<void> serve_flv(const Request& request, const StreamPath& path);
   boost::asio::awaitable<void> serve_extension(const Request& request);
   boost::asio::awaitable<void> serve_hls(const Request& request, const StreamFilePath& file);
+  // The play token and on_play of an HLS request: a refusal to send, or nothing.
+  boost::asio::awaitable<std::optional<HttpResponse>> admit_hls(const Request& request, const StreamFilePath& file);
   boost::asio::awaitable<void> watch_for_close();
   boost::asio::awaitable<void> reply(const Request& request, HttpResponse response);
   void close(std::string_view why);
@@ -45,6 +47,7 @@ private:
   std::shared_ptr<SessionRegistry::Entry> client_;  // in the node's list of clients from start()
   boost::asio::ip::address peer_address_;
   std::string peer_;
+  std::string address_;  // "127.0.0.1:40000"
   Watchdog watchdog_;
   boost::beast::flat_buffer buffer_;
   std::string close_reason_;

@@ -18,14 +18,21 @@ enum class Refusal : uint8_t {
   stream_not_found,        // play of a stream that is not live
   api_unauthorized,        // an API request without the right token, or not from loopback
   edge_publish,            // a publish to an edge with cluster.forward_publish = false
+  webhook_denied,          // on_publish/on_play answered other than 2xx
+  webhook_unavailable,     // on_publish/on_play timed out or failed, with webhooks.failure_policy = "deny"
+  play_token_missing,      // play_tokens.required and no ?token=
+  play_token_malformed,    // a token that is not <expiry>.<64 hex digits>
+  play_token_expired,      // a well-signed token past its expiry
+  play_token_forged,       // a signature that does not match the stream and expiry (wrong secret, edited URL)
 };
-inline constexpr size_t kRefusalKinds = 9;
+inline constexpr size_t kRefusalKinds = 15;
 
 constexpr std::string_view to_string(Refusal r) {
   constexpr std::array<std::string_view, kRefusalKinds> names = {
       "max_connections", "max_connections_per_ip", "max_streams",      "stream_busy",
       "stream_key",      "bad_stream_name",        "stream_not_found", "api_unauthorized",
-      "edge_publish"};
+      "edge_publish",    "webhook_denied",         "webhook_unavailable", "play_token_missing",
+      "play_token_malformed", "play_token_expired", "play_token_forged"};
   return names[size_t(r)];
 }
 

@@ -12,6 +12,7 @@
 #include "format/flv.hpp"
 #include "media/codec_summary.hpp"
 #include "protocol/rtmp/handshake.hpp"
+#include "server/admission.hpp"
 #include "server/frame_pump.hpp"
 #include "server/stream_path.hpp"
 
@@ -56,7 +57,8 @@ RtmpSession::RtmpSession(ServerContext& server, asio::ip::tcp::socket socket,
                 }),
       connection_(connection_config(server.config.rtmp)),
       timestamps_(server.config.stream.max_timestamp_backstep_ms) {
-  peer_ = fmt::format("rtmp #{} {}", id_, describe(client_endpoint(server_, socket_)));
+  address_ = describe(client_endpoint(server_, socket_));
+  peer_ = fmt::format("rtmp #{} {}", id_, address_);
 }
 
 RtmpSession::~RtmpSession() = default;
@@ -96,6 +98,11 @@ asio::awaitable<void> RtmpSession::run() {
     subscription_->cancel();
     spdlog::info("{}: stopped playing {}: {} ({} frames dropped)", peer_, play_key_, close_reason_,
                  subscription_->frames_dropped());
+    if (hooked_ && server_.hooks->wants(HookEvent::stop))
+      server_.hooks->notify(HookEvent::stop, std::move(*hooked_),
+                            {close_reason_, std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                          play_started_).count()},
+                            socket_.get_executor());
   } else if (!playing_) {
     spdlog::debug("{}: closed: {}", peer_, close_reason_);
   }
@@ -137,11 +144,12 @@ asio::awaitable<void> RtmpSession::serve() {
       bool keep = true;
       bool start_play = false;
       std::optional<rtmp::PlayRequest> play_request;
+      std::optional<rtmp::PublishRequest> publish_request;
       std::visit(
           [&](auto& e) {
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, rtmp::PublishRequest>) {
-              keep = on_publish(e);
+              publish_request = std::move(e);
             } else if constexpr (std::is_same_v<T, rtmp::PlayRequest>) {
               play_request = std::move(e);
             } else if constexpr (std::is_same_v<T, rtmp::MediaMessage>) {
@@ -151,10 +159,14 @@ asio::awaitable<void> RtmpSession::serve() {
             }
           },
           **event);
+      if (publish_request) keep = co_await publish(*publish_request);
       if (play_request) {
-        // On an edge this may wait for the stream to be pulled from an origin.
-        auto stream = co_await server_.relay.find_or_pull(play_request->key(), socket_.get_executor());
-        keep = !closed_ && on_play(*play_request, stream);
+        keep = co_await admit(*play_request);
+        if (keep) {
+          // On an edge this may wait for the stream to be pulled from an origin.
+          auto stream = co_await server_.relay.find_or_pull(play_request->key(), socket_.get_executor());
+          keep = !closed_ && on_play(*play_request, stream);
+        }
         start_play = keep;
       }
       if (!playing_) co_await flush();
@@ -193,14 +205,26 @@ asio::awaitable<void> RtmpSession::flush() {
   watchdog_.disarm();
 }
 
-bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
+bool RtmpSession::refuse_publish(const std::string& key, std::string_view code, const std::string& why) {
+  spdlog::warn("{}: refused publish of {}: {}", peer_, key, why);
+  connection_.reject_publish(code, why);
+  close_reason_ = "publish refused: " + why;
+  return false;
+}
+
+bool RtmpSession::refuse_play(const std::string& key, std::string_view code, const std::string& why) {
+  spdlog::info("{}: refused play of {}: {}", peer_, key, why);
+  connection_.reject_play(code, why);
+  close_reason_ = "play refused: " + why;
+  return false;
+}
+
+// What the server decides alone, before anyone is asked.
+bool RtmpSession::check_publish(const rtmp::PublishRequest& request) {
   const std::string key = request.key();
   auto refuse = [&](Refusal reason, std::string_view code, const std::string& why) {
     server_.refusals.count(reason);
-    spdlog::warn("{}: refused publish of {}: {}", peer_, key, why);
-    connection_.reject_publish(code, why);
-    close_reason_ = "publish refused: " + why;
-    return false;
+    return refuse_publish(key, code, why);
   };
   if (stream_ || subscription_)
     return refuse(Refusal::stream_busy, "NetStream.Publish.BadConnection", "this connection already has a stream");
@@ -211,6 +235,39 @@ bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
     return refuse(Refusal::stream_key, "NetStream.Publish.Unauthorized", allowed.error().message());
   if (auto allowed = server_.relay.may_publish(key); !allowed)
     return refuse(Refusal::edge_publish, "NetStream.Publish.Rejected", allowed.error().message());
+  return true;
+}
+
+asio::awaitable<bool> RtmpSession::publish(const rtmp::PublishRequest& request) {
+  if (!check_publish(request)) co_return false;
+  if (!admission_configured(server_)) co_return on_publish(request);
+  auto client = hook_client(id_, "rtmp", address_, request.app, request.name, request.query);
+  const auto verdict = co_await admit_publish(server_, client, socket_.get_executor());
+  if (closed_) co_return false;
+  if (!verdict) co_return refuse_publish(request.key(), "NetStream.Publish.BadName", verdict.error().message);
+  if (!on_publish(request)) co_return false;
+  if (server_.hooks && server_.hooks->wants(HookEvent::unpublish)) hooked_ = std::move(client);
+  co_return true;
+}
+
+// The play token and on_play, before the stream is looked up (an edge pulls nothing
+// for a viewer that may not watch).
+asio::awaitable<bool> RtmpSession::admit(const rtmp::PlayRequest& request) {
+  if (!admission_configured(server_)) co_return true;
+  const auto client = hook_client(id_, "rtmp", address_, request.app, request.name, request.query);
+  const auto verdict = co_await admit_play(server_, client, socket_.get_executor());
+  if (closed_) co_return false;
+  if (!verdict) co_return refuse_play(request.key(), "NetStream.Play.Failed", verdict.error().message);
+  if (server_.hooks && server_.hooks->wants(HookEvent::stop)) hooked_ = client;
+  co_return true;
+}
+
+bool RtmpSession::on_publish(const rtmp::PublishRequest& request) {
+  const std::string key = request.key();
+  auto refuse = [&](Refusal reason, std::string_view code, const std::string& why) {
+    server_.refusals.count(reason);
+    return refuse_publish(key, code, why);
+  };
   auto stream = server_.streams.publish(key, {"rtmp", peer_}, server_.config.stream.takeover);
   if (!stream)
     return refuse(stream.error().is(Errc::too_large) ? Refusal::max_streams : Refusal::stream_busy,
@@ -263,18 +320,16 @@ void RtmpSession::stop_publishing(std::string_view why) {
   auto& c = stream_->counters();
   spdlog::info("{}: stopped publishing {} after {} ({} packets, {:.1f} MB): {}", peer_, stream_->key(),
                seconds_since(stream_->started()), c.packets_in.load(), double(c.bytes_in.load()) / 1e6, why);
+  const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - stream_->started()).count();
   server_.streams.unpublish(stream_);
   stream_.reset();
+  if (hooked_) server_.hooks->notify(HookEvent::unpublish, *std::exchange(hooked_, std::nullopt),
+                                     {std::string(why), duration}, socket_.get_executor());
 }
 
 bool RtmpSession::on_play(const rtmp::PlayRequest& request, const std::shared_ptr<Stream>& stream) {
   const std::string key = request.key();
-  auto refuse = [&](std::string_view code, const std::string& why) {
-    spdlog::info("{}: refused play of {}: {}", peer_, key, why);
-    connection_.reject_play(code, why);
-    close_reason_ = "play refused: " + why;
-    return false;
-  };
+  auto refuse = [&](std::string_view code, const std::string& why) { return refuse_play(key, code, why); };
   if (stream_ || subscription_) return refuse("NetStream.Play.Failed", "this connection already has a stream");
   if (!stream) {
     server_.refusals.count(Refusal::stream_not_found);
@@ -283,6 +338,7 @@ bool RtmpSession::on_play(const rtmp::PlayRequest& request, const std::shared_pt
   connection_.accept_play(request);
   subscription_ = stream->subscribe(socket_.get_executor());
   play_key_ = key;
+  play_started_ = std::chrono::steady_clock::now();
   client_->set_role(ClientRole::viewer, key, "rtmp");
   spdlog::info("{}: playing {}", peer_, key);
   return true;

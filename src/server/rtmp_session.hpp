@@ -13,6 +13,7 @@
 #include "protocol/rtmp/server_connection.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/server_context.hpp"
+#include "server/stream_hooks.hpp"
 #include "server/watchdog.hpp"
 #include "stream/subscription.hpp"
 
@@ -34,6 +35,11 @@ private:
   boost::asio::awaitable<void> play(std::shared_ptr<Subscription> subscription);
 
   // Each returns false when the connection must end (the reason is already logged).
+  boost::asio::awaitable<bool> publish(const rtmp::PublishRequest& request);
+  boost::asio::awaitable<bool> admit(const rtmp::PlayRequest& request);
+  bool check_publish(const rtmp::PublishRequest& request);
+  bool refuse_publish(const std::string& key, std::string_view code, const std::string& why);
+  bool refuse_play(const std::string& key, std::string_view code, const std::string& why);
   bool on_publish(const rtmp::PublishRequest& request);
   bool on_play(const rtmp::PlayRequest& request, const std::shared_ptr<Stream>& stream);
   bool on_media(rtmp::Message message);
@@ -46,6 +52,7 @@ private:
   const uint64_t id_;
   std::shared_ptr<SessionRegistry::Entry> client_;  // in the node's list of clients from start()
   std::string peer_;
+  std::string address_;  // "127.0.0.1:40000"
   Watchdog watchdog_;
   rtmp::ServerConnection connection_;
   std::string close_reason_;
@@ -61,6 +68,10 @@ private:
   std::shared_ptr<Subscription> subscription_;
   std::string play_key_;
   bool playing_ = false;
+  std::chrono::steady_clock::time_point play_started_;
+
+  // For on_unpublish / on_stop: the publish or play that hooks were told of.
+  std::optional<HookClient> hooked_;
 };
 
 }  // namespace relaycast

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "core/log.hpp"
@@ -59,6 +60,24 @@ Result<void> Server::start() {
     demo_->start();
   }
   return {};
+}
+
+void Server::set_stream_hooks(StreamHooks* hooks) {
+  context_.hooks = hooks;
+  if (!hooks) return;
+  // The recorder calls on its writer thread; the hook is sent from worker 0.
+  auto executor = workers_.main().get_executor();
+  context_.recorder.set_on_done([hooks, executor](const record::RecordedFile& f) {
+    const auto slash = f.stream.find('/');
+    RecordDone done{.app = f.stream.substr(0, slash),
+                    .name = f.stream.substr(slash + 1),
+                    .file = f.path,
+                    .duration_s = double(f.duration_ms) / 1000,
+                    .bytes = f.bytes};
+    boost::asio::post(executor, [hooks, executor, done = std::move(done)]() mutable {
+      hooks->record_done(std::move(done), executor);
+    });
+  });
 }
 
 Result<void> Server::open_tls_listeners() {

@@ -32,6 +32,9 @@ public:
   boost::asio::io_context& main_context() { return workers_.main(); }
   // Before start(): who answers the HTTP paths the media routes do not (src/api).
   void set_http_extension(HttpExtension* extension) { context_.http_extension = extension; }
+  // Before start(): who decides on publishes and plays and hears when they stop (src/api).
+  // Also reports finished recordings to it (on_record_done).
+  void set_stream_hooks(StreamHooks* hooks);
   // Before run(): called on worker 0 at each SIGHUP.
   void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "server/play_token.hpp"
+
 namespace relaycast {
 namespace {
 
@@ -22,10 +24,18 @@ ServerContext::ServerContext(Config c)
       recorder(config.record),
       relay(config, streams),
       // Three target durations: a player refreshes its playlist at least once in one.
-      hls_viewers(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))) {
+      hls_viewers(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))),
+      hls_plays(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))) {
   relay.set_stream_hook([this](const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor) {
     attach_outputs(stream, executor);
   });
+  // An edge shares its origins' play_tokens.secret and signs its own pulls, so that
+  // origins that require tokens serve it.
+  if (!config.play_tokens.secret.empty())
+    relay.set_pull_query([secret = config.play_tokens.secret](const std::string& key) {
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      return "token=" + sign_play_token(secret, key, std::chrono::duration_cast<std::chrono::seconds>(now).count() + 300);
+    });
 }
 
 void ServerContext::attach_outputs(const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor) {

@@ -14,11 +14,13 @@
 #include "relay/relay.hpp"
 #include "server/connection_limiter.hpp"
 #include "server/forwarded_peers.hpp"
+#include "server/hls_play_sessions.hpp"
 #include "server/hls_viewers.hpp"
 #include "server/http_extension.hpp"
 #include "server/publish_keys.hpp"
 #include "server/refusals.hpp"
 #include "server/session_registry.hpp"
+#include "server/stream_hooks.hpp"
 #include "stream/stream_registry.hpp"
 
 namespace relaycast {
@@ -48,6 +50,10 @@ struct ServerContext {
   const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
   // Set before the server starts (Server::set_http_extension); null: media routes only.
   HttpExtension* http_extension = nullptr;
+  // Set before the server starts (Server::set_stream_hooks); null: no webhooks.
+  StreamHooks* hooks = nullptr;
+  // HLS viewers as on_play/on_stop see them (used only with hooks).
+  HlsPlaySessions hls_plays;
 };
 
 // The client at the other end of `socket`: its remote endpoint, or the client behind

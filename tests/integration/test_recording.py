@@ -18,6 +18,7 @@ import urllib.request
 
 import api_support as api
 from harness import FPS, HOST, IntegrationTest, Probe, ffprobe_argv, probe_file, publisher_argv
+from test_webhooks import Receiver
 
 
 def fast_publisher_argv(url, seconds):
@@ -53,7 +54,10 @@ class Recording(IntegrationTest):
 
     def test_a_publish_is_recorded_and_replays_over_hls_and_as_mp4(self):
         directory = os.path.join(self.workdir.path, "rec")
-        server = self.start_server(config=self.config(directory))
+        receiver = Receiver()
+        self.addCleanup(receiver.close)
+        server = self.start_server(config=self.config(directory) +
+                                   f"[webhooks]\non_record_done = \"{receiver.url('/done')}\"\n")
         since = server.mark()
         publisher = self.spawn("publisher", fast_publisher_argv(server.rtmp_url("live/talk"), 20))
         self.assertEqual(publisher.wait(60), 0, publisher.stderr())
@@ -70,6 +74,10 @@ class Recording(IntegrationTest):
         self.assert_monotonic(probe, "video")
         self.assert_monotonic(probe, "audio")
         self.assertAlmostEqual(duration_of(path), 20.0, delta=0.3)
+        done = receiver.wait_for("on_record_done", stream="live/talk")[0]["body"]
+        self.assertEqual(done["file"], path)
+        self.assertAlmostEqual(done["duration_s"], 20.0, delta=0.3)
+        self.assertEqual(done["bytes"], os.path.getsize(path))
 
         name = os.path.basename(path)
         base = f"http://{HOST}:{server.http_port}/vod/live/talk/{name}"

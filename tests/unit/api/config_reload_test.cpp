@@ -34,6 +34,15 @@ TEST(ConfigReload, LiveSettingsAreAppliedAndTheRestNeedsARestart) {
   EXPECT_EQ(again.needs_restart, (std::vector<std::string>{"[rtmp]", "[hls]"}));
 }
 
+TEST(ConfigReload, WebhooksAndPlayTokensNeedARestart) {
+  Config loaded;
+  loaded.webhooks.on_play = "http://127.0.0.1:5000/play";
+  loaded.play_tokens.secret = "s";
+  const auto plan = plan_reload(Config{}, loaded);
+  EXPECT_TRUE(plan.applied.empty());
+  EXPECT_EQ(plan.needs_restart, (std::vector<std::string>{"[webhooks]", "[play_tokens]"}));
+}
+
 TEST(ConfigReload, NothingChangedNothingToSay) {
   const auto plan = plan_reload(Config{}, Config{});
   EXPECT_TRUE(plan.applied.empty());
