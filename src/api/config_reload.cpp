@@ -52,6 +52,7 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.api.enabled != l.api.enabled, "api.enabled");
   restart(after.api.keys_file != l.api.keys_file, "api.keys_file");
   restart(after.metrics.enabled != l.metrics.enabled, "metrics.enabled");
+  restart(after.web != l.web, "[web]");
   return plan;
 }
 

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_commands.hpp"
+#include "cli/events_commands.hpp"
 #include "cli/serve_command.hpp"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   relaycast::cli::ClientOptions client;
   std::function<int()> run_client;
   relaycast::cli::add_client_commands(app, client, run_client);
+  relaycast::cli::EventOptions events;
+  relaycast::cli::add_event_commands(app, client, events, run_client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -192,6 +192,7 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"token", string_key(c.api.token)},
         {"keys_file", string_key(c.api.keys_file)}}},
       {"metrics", {{"enabled", bool_key(c.metrics.enabled)}, {"auth", bool_key(c.metrics.auth)}}},
+      {"web", {{"enabled", bool_key(c.web.enabled)}, {"directory", string_key(c.web.directory)}}},
   };
 }
 
