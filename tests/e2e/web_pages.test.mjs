@@ -253,15 +253,17 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
       return s.offsetMs != null && s.offsetMs < MAX_OFFSET_MS ? s : null;
     });
     console.log(`/event: in sync (offset ${converged.offsetMs} ms); measuring for ${SYNC_SECONDS} s`);
-    const offsets = [];
+    const offsets = [], samples = [];
     const first = await eventState();
     for (const end = Date.now() + SYNC_SECONDS * 1000; Date.now() < end;) {
       const s = await eventState();
       assert.equal(s.sources.camera, "playing", `camera stopped playing${context()}`);
       assert.equal(s.sources.slides, "playing", `slides stopped playing${context()}`);
+      samples.push(`${s.offsetMs} ms: ${JSON.stringify(s.detail)}`);
       assert.ok(s.offsetMs != null && s.offsetMs < MAX_OFFSET_MS,
-                `offset ${s.offsetMs} ms >= ${MAX_OFFSET_MS} ms after ${offsets.length} samples ` +
-                `(last: ${offsets.slice(-8).join(", ")})${context()}`);
+                `offset ${s.offsetMs} ms >= ${MAX_OFFSET_MS} ms after ${offsets.length} samples; the last ones ` +
+                `(offset: [source, rate, currentTime, buffered ahead, latency]):\n${samples.slice(-12).join("\n")}` +
+                `${context()}`);
       offsets.push(s.offsetMs);
       await sleep(250);
     }

@@ -3,7 +3,7 @@
 // with buttons or the keys 1 2 3 (s swaps the large source) and remembered.
 import { el } from "./format.js";
 import { SourcePlayer } from "./source_player.js";
-import { buffered, followerCorrection } from "./sync.js";
+import { DEAD_BAND_S, buffered, followerCorrection } from "./sync.js";
 
 const id = decodeURIComponent(location.pathname.split("/")[2] || "");
 const $ = (x) => document.getElementById(x);
@@ -79,7 +79,7 @@ function start(event) {
     // Only the large source is heard: two soundtracks at once are noise.
     sources.forEach((s, i) => (s.video.muted = !(sound && i === main)));
     $("sound").setAttribute("aria-pressed", String(sound));
-    $("sound").textContent = sound ? `Sound: ${sources[main].name}` : "Sound off";
+    $("sound").textContent = `Sound: ${sound ? sources[main].name : "off"}`;
   };
   const swap = () => {
     main = (main + 1) % sources.length;
@@ -105,26 +105,70 @@ function start(event) {
   setInterval(() => synchronize(sources), SYNC_MS);
 }
 
-// The first playing source (in the event's order) leads; the others follow it.
+// The first playing source (in the event's order) leads; the others follow it. A source
+// that runs out of buffer (its media is late) holds the others that are ahead of it,
+// for HOLD_MAX_MS at most: waiting together keeps them in sync, and a source stuck for
+// longer is left out until it plays again (or its player finds it offline).
+const HOLD_MAX_MS = 4000;
+
 function synchronize(sources) {
-  const playing = sources.map((s) => ({ s, date: s.player.playingDate() })).filter((p) => p.date != null);
-  const leader = playing[0];
+  const now = performance.now();
+  const playing = [];
+  for (const s of sources) {
+    const date = s.player.playingDate();
+    if (date == null) {
+      s.stalledSince = null;
+      release(s);
+      continue;
+    }
+    // Not enough data to go on (HAVE_FUTURE_DATA): waiting for media.
+    const starved = s.video.readyState < 3 && !s.video.seeking;
+    s.stalledSince = starved ? (s.stalledSince ?? now) : null;
+    playing.push({ s, date });
+  }
+  const waiting = playing.filter((p) => p.s.stalledSince != null && now - p.s.stalledSince < HOLD_MAX_MS);
+  const leader = playing.find((p) => !waiting.includes(p)) || playing[0];
   for (const s of sources) s.player.setLeader(leader ? s === leader.s : true);
   report.leader = leader ? leader.s.name : null;
   report.offsets = {};
+  // For a person (or a test) finding out why: each source's rate, buffer and latency.
+  report.detail = sources.map((s) => {
+    const v = s.video, b = v.buffered;
+    return { name: s.name, rate: v.playbackRate, t: Math.round(v.currentTime * 100) / 100,
+             ahead: b.length ? Math.round((b.end(b.length - 1) - v.currentTime) * 100) / 100 : 0,
+             latency: s.player.latency(), held: Boolean(s.held), waiting: s.stalledSince != null };
+  });
   let worst = null;
-  for (const p of playing.slice(1)) {
-    const offset = (p.date - leader.date) / 1000;
-    report.offsets[p.s.name] = Math.round(offset * 1000);
-    worst = Math.max(worst ?? 0, Math.abs(offset));
-    const video = p.s.video;
-    let { rate, seekBy } = followerCorrection(offset, leader.s.video.playbackRate);
-    if (seekBy && buffered(video, video.currentTime + seekBy)) video.currentTime += seekBy;
-    // Too far to jump into what is buffered: catch up (or wait) as fast as allowed.
-    else if (seekBy) rate = followerCorrection(Math.sign(offset) * 0.99, leader.s.video.playbackRate).rate;
-    if (video.playbackRate !== rate) video.playbackRate = rate;
+  for (const p of playing) {
+    if (p !== leader) {
+      const offset = (p.date - leader.date) / 1000;
+      report.offsets[p.s.name] = Math.round(offset * 1000);
+      worst = Math.max(worst ?? 0, Math.abs(offset));
+    }
   }
   report.offsetMs = worst == null ? null : Math.round(worst * 1000);
+
+  if (waiting.length) {
+    // Everyone ahead of the one furthest behind waits for it.
+    const behind = waiting.reduce((a, b) => (b.date < a.date ? b : a));
+    for (const p of playing) {
+      if (p.date - behind.date > DEAD_BAND_S * 1000) hold(p.s);
+      else release(p.s);
+    }
+  } else {
+    for (const p of playing) {
+      release(p.s);
+      if (p === leader) continue;
+      const video = p.s.video;
+      const offset = (p.date - leader.date) / 1000;
+      let { rate, seekBy } = followerCorrection(offset, leader.s.video.playbackRate);
+      if (seekBy && buffered(video, video.currentTime + seekBy)) video.currentTime += seekBy;
+      // Too far to jump into what is buffered: catch up (or wait) as fast as allowed.
+      else if (seekBy) rate = followerCorrection(Math.sign(offset) * 0.99, leader.s.video.playbackRate).rate;
+      if (video.playbackRate !== rate) video.playbackRate = rate;
+    }
+  }
+
   $("offset").textContent =
     worst == null ? (playing.length ? "– (one source playing)" : "–") : `${report.offsetMs} ms`;
   $("latencies").textContent = sources
@@ -133,6 +177,19 @@ function synchronize(sources) {
       return `${s.name} ${l == null ? s.player.state : `${l.toFixed(1)} s behind live`}`;
     })
     .join(" · ");
+}
+
+// Paused by the sync (not by the viewer): played again by it.
+function hold(s) {
+  if (s.held || s.video.paused) return;
+  s.held = true;
+  s.video.pause();
+}
+
+function release(s) {
+  if (!s.held) return;
+  s.held = false;
+  s.video.play().catch(() => {});
 }
 
 load().then(start, (e) => {

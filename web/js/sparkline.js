@@ -13,7 +13,8 @@ export class Series {
   }
 }
 
-// Draws `series` over its window ending now; the scale is from 0 to the maximum seen.
+// Draws `series` ending now, over its window (or what it has, a minute at least, while
+// it has less); the scale is from 0 to the maximum seen.
 export function drawSparkline(canvas, series, color) {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 120, height = canvas.clientHeight || 28;
@@ -25,9 +26,10 @@ export function drawSparkline(canvas, series, color) {
   const points = series.points;
   if (points.length < 2) return;
   const now = points[points.length - 1][0];
-  const start = now - series.keepMs;
+  const span = Math.min(series.keepMs, Math.max(60_000, now - points[0][0]));
+  const start = now - span;
   const max = Math.max(...points.map((p) => p[1])) || 1;
-  const x = (t) => ((t - start) / series.keepMs) * (width - 2) + 1;
+  const x = (t) => ((t - start) / span) * (width - 2) + 1;
   const y = (v) => height - 2 - (v / max) * (height - 4);
   g.beginPath();
   points.forEach(([t, v], i) => (i ? g.lineTo(x(t), y(v)) : g.moveTo(x(t), y(v))));
