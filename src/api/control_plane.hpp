@@ -1,7 +1,9 @@
 #pragma once
 // The control plane of a node: the REST API under /api/v1 (JSON; errors as
 // {"error", "detail"} with the right status), GET /metrics (Prometheus), the stream
-// health monitor, run-time stream keys and configuration reload.
+// health monitor, run-time stream keys, events and configuration reload; and the web
+// pages (api/web_pages.hpp: dashboard, players), which are public and get their data
+// from the API like any client.
 //
 // Layering: src/api sits above src/server. The server knows only the HttpExtension
 // interface (server/http_extension.hpp); the CLI creates a ControlPlane for its

@@ -117,7 +117,7 @@ class WebTest(harness.IntegrationTest):
         self.assertGreater(len(hls.text), 100_000, "hls.js is bundled")
         self.assertIn("lowLatencyMode", hls.text)
         self.assertNotIn("sourceMappingURL", hls.text)
-        self.assertIn("export function", self.page("/web/js/source_player.js").text)
+        self.assertIn("export class SourcePlayer", self.page("/web/js/source_player.js").text)
         self.assertEqual(self.page("/web/css/relaycast.css").headers["Content-Type"], "text/css; charset=utf-8")
         for missing in ("/web/nope.js", "/web/../CMakeLists.txt", "/web/.hidden", "/event/no-such-event",
                         "/watch/live/a/b/c"):

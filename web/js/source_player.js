@@ -65,7 +65,7 @@ export class SourcePlayer extends EventTarget {
   // The wall-clock time (ms, the server's EXT-X-PROGRAM-DATE-TIME) of the frame on
   // screen, or null before it is known.
   playingDate() {
-    if (this.state !== "playing") return null;
+    if (this.state !== "playing" && this.state !== "buffering") return null;
     if (this.hls) return this.hls.playingDate ? this.hls.playingDate.getTime() : null;
     const start = this.video.getStartDate ? this.video.getStartDate().getTime() : NaN;
     return isFinite(start) ? start + this.video.currentTime * 1000 : null;
