@@ -328,6 +328,23 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
     await waitFor("the dashboard shows live/cam live again", 10_000,
                   () => cameraRow.locator(".badge").textContent().then((t) => t !== "offline"));
 
+    // The dashboard's forms: an event, then a stream key (last: with a key configured,
+    // streams without one are refused).
+    await dashboard.locator('#event-form input[name="id"]').fill("from-dashboard");
+    await dashboard.locator('#event-form input[name="title"]').fill("Made in the dashboard");
+    await dashboard.locator('#event-form textarea[name="sources"]').fill("camera=live/cam\nslides=live/screen");
+    await dashboard.locator('#event-form button[type="submit"]').click();
+    await waitFor("the event made in the dashboard is listed", 10_000,
+                  () => dashboard.locator('#events-body tr[data-key="from-dashboard"]').count());
+    const made = JSON.parse((await request("GET", `${base}/api/v1/events/from-dashboard`)).text);
+    assert.deepEqual(made.sources, [{ name: "camera", stream: "live/cam" }, { name: "slides", stream: "live/screen" }]);
+    await dashboard.locator('#key-form input[name="stream"]').fill("live/other");
+    await dashboard.locator('#key-form button[type="submit"]').click();
+    await waitFor("the key added in the dashboard is shown", 10_000, async () =>
+      /^Added: publish live\/other with \?key=[0-9a-f]{32}$/.test(await dashboard.locator("#key-result").textContent()));
+    await waitFor("the key is listed", 10_000, () => dashboard.locator("#keys-body tr").count());
+    await dashboard.screenshot({ path: path.join(ARTIFACTS, "dashboard-end.png"), fullPage: true });
+
     // With api.token set, the dashboard asks for the token once, keeps it, and shows the
     // streams; a wrong one is asked for again.
     const tokenHttpPort = await freePort();
