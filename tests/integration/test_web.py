@@ -124,6 +124,10 @@ class WebTest(harness.IntegrationTest):
             self.assertEqual(call(self.server, "GET", missing).status, 404, missing)
         self.assertEqual(call(self.server, "POST", "/", body={}).status, 405)
 
+    def test_server_tells_the_ports_for_the_publish_urls(self):
+        ports = call(self.server, "GET", "/api/v1/server").json["ports"]
+        self.assertEqual(ports, {"rtmp": self.server.rtmp_port, "http": self.server.http_port})
+
     def test_status_the_players_poll(self):
         off = self.page("/watch/live/status-test/status").json
         self.assertEqual(off, {"stream": "live/status-test", "live": False,
