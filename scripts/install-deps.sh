@@ -35,13 +35,16 @@ for p in "${packages[@]}"; do
 done
 
 install_npm_packages() {
-  # The browser tests' npm packages (playwright-core, hls.js), pinned by the lock file.
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
-  if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
-    echo "install-deps: npm ci in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  # npm packages pinned by lock files: hls.js for the web pages, built into the binary
+  # (web/); playwright-core and hls.js for the browser tests (tests/e2e).
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/web" "$root/tests/e2e"; do
+    if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
+      echo "install-deps: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

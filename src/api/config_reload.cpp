@@ -56,6 +56,7 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.metrics.enabled != l.metrics.enabled, "metrics.enabled");
   restart(after.webhooks != l.webhooks, "[webhooks]");
   restart(after.play_tokens != l.play_tokens, "[play_tokens]");
+  restart(after.web != l.web, "[web]");
   return plan;
 }
 

@@ -62,6 +62,11 @@ std::vector<Route> ControlPlane::routes() {
       {"DELETE", "/api/v1/recordings/{app}/{name}/{file}"},
       {"POST", "/api/v1/streams/{app}/{name}/recording"},
       {"DELETE", "/api/v1/streams/{app}/{name}/recording"},
+      {"GET", "/api/v1/events"},
+      {"POST", "/api/v1/events"},
+      {"GET", "/api/v1/events/{id}"},
+      {"DELETE", "/api/v1/events/{id}"},
+      {"GET", "/api/v1/log/recent"},
   };
 }
 
@@ -75,10 +80,15 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
                 &ControlPlane::get_keys,    &ControlPlane::add_key,     &ControlPlane::remove_key,
                 &ControlPlane::post_reload, &ControlPlane::post_token,  &ControlPlane::get_openapi,
                 &ControlPlane::get_metrics, &ControlPlane::get_recordings, &ControlPlane::remove_recording,
-                &ControlPlane::start_recording, &ControlPlane::stop_recording},
+                &ControlPlane::start_recording, &ControlPlane::stop_recording,
+                &ControlPlane::get_events,  &ControlPlane::create_event, &ControlPlane::get_event,
+                &ControlPlane::delete_event, &ControlPlane::get_recent_log},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),
+      events_(events_file(context_.config)),
+      recent_log_(std::make_shared<RecentLog>()),
+      web_(context_, events_, context_.config.web),
       monitor_(context_, server.main_context(), context_.config.health),
       running_(context_.config) {}
 
@@ -86,6 +96,9 @@ ControlPlane::~ControlPlane() { stop(); }
 
 Result<void> ControlPlane::start() {
   if (auto loaded = keys_.load(); !loaded) return loaded;
+  if (auto loaded = events_.load(); !loaded) return loaded;
+  // Before the server runs: spdlog does not lock its list of sinks.
+  spdlog::default_logger()->sinks().push_back(recent_log_);
   monitor_.start();
   const auto& c = context_.config;
   if (c.api.enabled) {
@@ -98,14 +111,22 @@ Result<void> ControlPlane::start() {
     spdlog::info("metrics: /metrics on HTTP port {} is {}", c.http.port,
                  c.metrics.auth ? "protected like the API (metrics.auth = true)" : "open to any scraper (metrics.auth)");
   spdlog::info("API: stream keys added at run time are kept in {}", keys_.file().string());
+  spdlog::info("API: events are kept in {}", events_.file().string());
+  if (c.web.enabled && !c.web.directory.empty())
+    spdlog::info("web: pages are read from {} first (web.directory)", c.web.directory);
   return {};
 }
 
-void ControlPlane::stop() { monitor_.stop(); }
+void ControlPlane::stop() {
+  monitor_.stop();
+  // After the server stopped (run() returned), so no worker logs while this changes.
+  std::erase(spdlog::default_logger()->sinks(), recent_log_);
+}
 
 bool ControlPlane::answers(std::string_view path) const {
   const auto& c = context_.config;
   if (c.api.enabled && (path.starts_with(kApiPrefix) || path == "/api/v1")) return true;
+  if (web_.answers(path)) return true;
   return c.metrics.enabled && path == kMetricsPath;
 }
 
@@ -134,6 +155,7 @@ HttpResponse ControlPlane::handle(const HttpRequest& request, const HttpPeer& pe
   const std::string_view target(request.target().data(), request.target().size());
   const auto path = target.substr(0, target.find('?'));
   const std::string method(request.method_string());
+  if (!path.starts_with(kApiPrefix) && path != kMetricsPath && web_.answers(path)) return web_.handle(request);
   if (auto refused = refuse_unauthorized(request, peer, path == kMetricsPath)) return std::move(*refused);
 
   const auto matched = router_.match(method, path);
@@ -190,6 +212,7 @@ HttpResponse ControlPlane::get_server(const HttpRequest&, const Params&) {
             {"started_at", iso8601(context_.started_at)},
             {"uptime_s", std::round(std::chrono::duration<double>(uptime).count() * 10) / 10},
             {"workers", server_.workers()},
+            {"ports", {{"rtmp", context_.config.rtmp.port}, {"http", context_.config.http.port}}},
             {"cpu_percent", std::round(node.cpu_percent * 10) / 10},
             {"cpu_seconds", node.process.cpu_seconds},
             {"memory_rss_bytes", node.process.rss_bytes},

@@ -1,7 +1,9 @@
 #pragma once
 // The control plane of a node: the REST API under /api/v1 (JSON; errors as
 // {"error", "detail"} with the right status), GET /metrics (Prometheus), the stream
-// health monitor, run-time stream keys and configuration reload.
+// health monitor, run-time stream keys, events and configuration reload; and the web
+// pages (api/web_pages.hpp: dashboard, players), which are public and get their data
+// from the API like any client.
 //
 // Layering: src/api sits above src/server. The server knows only the HttpExtension
 // interface (server/http_extension.hpp); the CLI creates a ControlPlane for its
@@ -23,9 +25,12 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_auth.hpp"
+#include "api/event_store.hpp"
 #include "api/key_store.hpp"
+#include "api/recent_log.hpp"
 #include "api/router.hpp"
 #include "api/stream_monitor.hpp"
+#include "api/web_pages.hpp"
 #include "core/config.hpp"
 #include "server/http_extension.hpp"
 #include "server/server.hpp"
@@ -86,6 +91,12 @@ private:
   HttpResponse remove_recording(const HttpRequest&, const Params&);
   HttpResponse start_recording(const HttpRequest&, const Params&);
   HttpResponse stop_recording(const HttpRequest&, const Params&);
+  // events_routes.cpp, log_routes.cpp
+  HttpResponse get_events(const HttpRequest&, const Params&);
+  HttpResponse create_event(const HttpRequest&, const Params&);
+  HttpResponse get_event(const HttpRequest&, const Params&);
+  HttpResponse delete_event(const HttpRequest&, const Params&);
+  HttpResponse get_recent_log(const HttpRequest&, const Params&);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.
@@ -99,6 +110,11 @@ private:
   ApiAuth auth_;
   std::atomic<bool> metrics_auth_;
   KeyStore keys_;
+  EventStore events_;
+  std::shared_ptr<RecentLog> recent_log_;
+  // The dashboard and players (/, /watch/..., /event/..., /web/...): public pages;
+  // the dashboard's data comes from the API, with its auth.
+  WebPages web_;
   StreamMonitor monitor_;
   std::mutex reload_mutex_;
   Config running_;  // the configuration in effect, live settings included

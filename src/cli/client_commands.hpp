@@ -28,4 +28,12 @@ struct ClientOptions {
 // Adds the commands; the one the user chose is put in `run` (nothing if none).
 void add_client_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
 
+// For commands in other files (events_commands.cpp): --server, --token, --json; and one
+// API call that prints the server's error and returns the exit code (0, 1 refused,
+// 2 bad usage, 3 no server), or hands the body to `print` (or prints it with --json).
+void add_common_options(CLI::App* command, ClientOptions& options);
+int run_request(const ClientOptions& options, boost::beast::http::verb method, const std::string& path,
+                const std::function<void(const nlohmann::json&)>& print,
+                const std::optional<nlohmann::json>& body = std::nullopt);
+
 }  // namespace relaycast::cli

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_commands.hpp"
+#include "cli/events_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/tokens_command.hpp"
 
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   relaycast::cli::add_client_commands(app, client, run_client);
   relaycast::cli::TokenOptions tokens;
   relaycast::cli::add_tokens_command(app, client, tokens, run_client);
+  relaycast::cli::EventOptions events;
+  relaycast::cli::add_event_commands(app, client, events, run_client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -38,8 +38,13 @@ void print_urls(const Config& c) {
       "  Publish (ffmpeg): ffmpeg -re -i INPUT -c:v libx264 -c:a aac -f flv rtmp://{0}:{1}/live/NAME\n"
       "  Publish (OBS):    Server rtmp://{0}:{1}/live   Stream key: NAME\n"
       "  Watch (RTMP):     ffplay rtmp://{0}:{1}/{3}\n"
-      "  Watch (HTTP-FLV): ffplay http://{0}:{2}/{3}.flv   (or open it in VLC)\n\n",
+      "  Watch (HTTP-FLV): ffplay http://{0}:{2}/{3}.flv   (or open it in VLC)\n",
       host, c.rtmp.port, c.http.port, watch);
+  if (c.web.enabled && c.http.enabled)
+    fmt::print("  Watch (browser):  http://{0}:{1}/watch/{2}\n"
+               "  Dashboard:        http://{0}:{1}/\n",
+               host, c.http.port, watch);
+  fmt::print("\n");
   std::fflush(stdout);
 }
 

@@ -240,6 +240,7 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"retries", unsigned_key(c.webhooks.retries, 0, 100)},
         {"retry_backoff_ms", unsigned_key(c.webhooks.retry_backoff_ms, 0, 600000)}}},
       {"play_tokens", {{"secret", string_key(c.play_tokens.secret)}, {"required", bool_key(c.play_tokens.required)}}},
+      {"web", {{"enabled", bool_key(c.web.enabled)}, {"directory", string_key(c.web.directory)}}},
   };
 }
 

@@ -169,6 +169,17 @@ struct MetricsConfig {
   bool operator==(const MetricsConfig&) const = default;
 };
 
+// [web]: the dashboard (/), the players (/watch/..., /event/...) and their files
+// (/web/...), built into the binary from web/.
+struct WebConfig {
+  bool enabled = true;
+  // Set: files are read from this folder first (web/ of a checkout, for development:
+  // edit and reload the page); what it lacks still comes from the binary.
+  std::string directory;
+
+  bool operator==(const WebConfig&) const = default;
+};
+
 // [cluster]: this node's part in an origin/edge deployment (DESIGN.md, Cluster).
 struct ClusterConfig {
   std::string role = "origin";       // "origin" takes ingest; "edge" pulls from origins on demand
@@ -243,6 +254,7 @@ struct Config {
   MetricsConfig metrics;
   WebhooksConfig webhooks;
   PlayTokensConfig play_tokens;
+  WebConfig web;
 
   bool operator==(const Config&) const = default;
 };
