@@ -7,6 +7,7 @@
 #include "api/config_reload.hpp"
 #include "api/json_views.hpp"
 #include "api/openapi_document.hpp"
+#include "cluster/play_path.hpp"
 #include "core/log.hpp"
 #include "server/stream_path.hpp"
 
@@ -57,6 +58,13 @@ std::vector<Route> ControlPlane::routes() {
       {"POST", "/api/v1/reload"},
       {"GET", "/api/v1/openapi.json"},
       {"GET", "/metrics"},
+      {"GET", "/api/v1/nodes"},
+      {"POST", "/api/v1/nodes/heartbeat"},
+      {"POST", "/api/v1/nodes/{id}/drain"},
+      {"POST", "/api/v1/nodes/{id}/undrain"},
+      {"GET", "/api/v1/pushes"},
+      {"POST", "/api/v1/pushes"},
+      {"DELETE", "/api/v1/pushes/{id}"},
   };
 }
 
@@ -68,7 +76,10 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
       handlers_{&ControlPlane::get_server,  &ControlPlane::get_streams, &ControlPlane::get_stream,
                 &ControlPlane::kick_stream, &ControlPlane::get_clients, &ControlPlane::kick_client,
                 &ControlPlane::get_keys,    &ControlPlane::add_key,     &ControlPlane::remove_key,
-                &ControlPlane::post_reload, &ControlPlane::get_openapi, &ControlPlane::get_metrics},
+                &ControlPlane::post_reload, &ControlPlane::get_openapi, &ControlPlane::get_metrics,
+                &ControlPlane::get_nodes,   &ControlPlane::post_heartbeat, &ControlPlane::drain_node,
+                &ControlPlane::undrain_node, &ControlPlane::get_pushes, &ControlPlane::add_push,
+                &ControlPlane::remove_push},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),
@@ -98,6 +109,7 @@ void ControlPlane::stop() { monitor_.stop(); }
 
 bool ControlPlane::answers(std::string_view path) const {
   const auto& c = context_.config;
+  if (options_.cluster && path.starts_with(cluster::kPlayPrefix)) return true;
   if (c.api.enabled && (path.starts_with(kApiPrefix) || path == "/api/v1")) return true;
   return c.metrics.enabled && path == kMetricsPath;
 }
@@ -127,6 +139,11 @@ HttpResponse ControlPlane::handle(const HttpRequest& request, const HttpPeer& pe
   const std::string_view target(request.target().data(), request.target().size());
   const auto path = target.substr(0, target.find('?'));
   const std::string method(request.method_string());
+  // The balancer is for viewers: no token.
+  if (options_.cluster && path.starts_with(cluster::kPlayPrefix)) {
+    if (method != "GET" && method != "HEAD") return HttpResponse::text(405, "the balancer answers GET\n");
+    return options_.cluster->play_redirect(target);
+  }
   if (auto refused = refuse_unauthorized(request, peer, path == kMetricsPath)) return std::move(*refused);
 
   const auto matched = router_.match(method, path);
@@ -178,7 +195,7 @@ HttpResponse ControlPlane::get_server(const HttpRequest&, const Params&) {
   const auto uptime = std::chrono::system_clock::now() - context_.started_at;
   return json_response(
       200, {{"version", options_.version},
-            {"role", "origin"},
+            {"role", context_.config.cluster.role},
             {"pid", ::getpid()},
             {"started_at", iso8601(context_.started_at)},
             {"uptime_s", std::round(std::chrono::duration<double>(uptime).count() * 10) / 10},

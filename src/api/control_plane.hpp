@@ -26,6 +26,7 @@
 #include "api/key_store.hpp"
 #include "api/router.hpp"
 #include "api/stream_monitor.hpp"
+#include "cluster/cluster_node.hpp"
 #include "core/config.hpp"
 #include "server/http_extension.hpp"
 #include "server/server.hpp"
@@ -38,6 +39,9 @@ struct ControlPlaneOptions {
   // Reads the configuration as `relaycast serve` did at start (the file, then the
   // command-line flags over it).
   std::function<Result<Config>()> load_config;
+  // This node's part in the cluster (registry, balancer); null: /api/v1/nodes and
+  // /play/ answer that there is none.
+  cluster::ClusterNode* cluster = nullptr;
 };
 
 struct ReloadOutcome {
@@ -80,6 +84,15 @@ private:
   HttpResponse post_reload(const HttpRequest&, const Params&);
   HttpResponse get_openapi(const HttpRequest&, const Params&);
   HttpResponse get_metrics(const HttpRequest&, const Params&);
+  // Cluster and pushes (cluster_routes.cpp).
+  HttpResponse get_nodes(const HttpRequest&, const Params&);
+  HttpResponse post_heartbeat(const HttpRequest&, const Params&);
+  HttpResponse drain_node(const HttpRequest&, const Params&);
+  HttpResponse undrain_node(const HttpRequest&, const Params&);
+  HttpResponse set_drained(const Params&, bool drained);
+  HttpResponse get_pushes(const HttpRequest&, const Params&);
+  HttpResponse add_push(const HttpRequest&, const Params&);
+  HttpResponse remove_push(const HttpRequest&, const Params&);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.

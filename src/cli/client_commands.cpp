@@ -151,13 +151,20 @@ std::string url_escape(const std::string& s) {
 
 }  // namespace
 
+void add_common_options(CLI::App* command, ClientOptions& o) {
+  command->add_option("--server", o.target.server, "The server's HTTP address (default http://127.0.0.1:8080)")
+      ->envname("RELAYCAST_SERVER");
+  command->add_option("--token", o.target.token, "The server's api.token, if it has one")->envname("RELAYCAST_TOKEN");
+  command->add_flag("--json", o.json, "Print the API's JSON instead of a table");
+}
+
+int call_and_print(const ClientOptions& o, http::verb method, const std::string& path,
+                   const std::function<void(const json&)>& print, const std::optional<json>& body) {
+  return request(o, method, path, print, body);
+}
+
 void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& run) {
-  auto common = [&o](CLI::App* command) {
-    command->add_option("--server", o.target.server, "The server's HTTP address (default http://127.0.0.1:8080)")
-        ->envname("RELAYCAST_SERVER");
-    command->add_option("--token", o.target.token, "The server's api.token, if it has one")->envname("RELAYCAST_TOKEN");
-    command->add_flag("--json", o.json, "Print the API's JSON instead of a table");
-  };
+  auto common = [&o](CLI::App* command) { add_common_options(command, o); };
   auto stream_arg = [&o](CLI::App* command) {
     command->add_option("stream", o.stream, "The stream, as APP/NAME")->required()->check([](const std::string& s) {
       return s.find('/') == std::string::npos ? std::string("a stream is APP/NAME, like live/cam") : std::string();
@@ -241,6 +248,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
       });
     };
   });
+
+  add_cluster_commands(app, o, run);
 
   auto* reload = app.add_subcommand("reload", "Re-read the server's config file and apply what can change live");
   common(reload);

@@ -31,6 +31,8 @@ public:
   boost::asio::io_context& main_context() { return workers_.main(); }
   // Before start(): who answers the HTTP paths the media routes do not (src/api).
   void set_http_extension(HttpExtension* extension) { context_.http_extension = extension; }
+  // Before start(): where RTMP players of cluster.balance_app are sent (src/cluster).
+  void set_play_redirector(PlayRedirector* redirector) { context_.play_redirector = redirector; }
   // Before run(): called on worker 0 at each SIGHUP.
   void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 

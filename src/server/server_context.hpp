@@ -14,6 +14,7 @@
 #include "server/connection_limiter.hpp"
 #include "server/hls_viewers.hpp"
 #include "server/http_extension.hpp"
+#include "server/play_redirector.hpp"
 #include "server/publish_keys.hpp"
 #include "server/refusals.hpp"
 #include "server/session_registry.hpp"
@@ -40,6 +41,9 @@ struct ServerContext {
   const std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
   // Set before the server starts (Server::set_http_extension); null: media routes only.
   HttpExtension* http_extension = nullptr;
+  // Set before the server starts (Server::set_play_redirector); null: RTMP players of
+  // the balancer app are refused, with the reason.
+  PlayRedirector* play_redirector = nullptr;
 };
 
 // "127.0.0.1:5000" ("[::1]:5000" for IPv6) for logs.
