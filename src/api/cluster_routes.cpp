@@ -44,8 +44,10 @@ HttpResponse ControlPlane::get_nodes(const HttpRequest&, const Params&) {
   const auto now = cluster::wall_clock_ms();
   json list = json::array();
   json registry = nullptr;
+  json streams = json::object();
   if (auto* r = node->registry()) {
     for (const auto& v : r->nodes()) list.push_back(cluster::view_json(v, now));
+    for (const auto& [stream, origin] : r->stream_origins()) streams[stream] = origin;
     const auto problem = r->problem();
     registry = {{"kind", r->describe()}, {"problem", problem.empty() ? json(nullptr) : json(problem)}};
   } else {
@@ -55,7 +57,7 @@ HttpResponse ControlPlane::get_nodes(const HttpRequest&, const Params&) {
     self["drained"] = node->drained();
     list.push_back(self);
   }
-  return json_response(200, {{"self", node->id()}, {"registry", registry}, {"nodes", list}});
+  return json_response(200, {{"self", node->id()}, {"registry", registry}, {"nodes", list}, {"streams", streams}});
 }
 
 HttpResponse ControlPlane::post_heartbeat(const HttpRequest& request, const Params&) {

@@ -63,6 +63,7 @@ class SharedRegistry(IntegrationTest):
                     and listed["o2"]["streams"] and listed)
         listed = api.wait_until("o1 listing o2 and the edge through Redis", all_seen, timeout=8)
         self.assertEqual(listed["o2"]["streams"], [self.STREAM], "o1 should see which stream o2 holds")
+        self.assertEqual(nodes(self.o1)["streams"], {self.STREAM: f"rtmp://{HOST}:{self.o2.rtmp_port}"})
         self.assertEqual(nodes(self.o1)["registry"]["kind"], f"redis://{HOST}:{self.redis_port}")
         self.assertIsNone(nodes(self.o1)["registry"]["problem"])
 

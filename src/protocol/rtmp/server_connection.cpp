@@ -182,14 +182,12 @@ void ServerConnection::on_connect(double transaction, const amf0::Value& command
 // ex.code 302 and ex.redirect, the convention Wowza and SRS follow as well.
 void ServerConnection::redirect_connect(const ConnectRedirect& request, std::string_view url,
                                         std::string_view description) {
-  amf0::Value info = amf0::Value::object({{"level", "error"},
-                                          {"code", "NetConnection.Connect.Rejected"},
-                                          {"description", std::string(description)}});
-  if (!url.empty()) info = amf0::Value::object({{"level", "error"},
-                                                {"code", "NetConnection.Connect.Rejected"},
-                                                {"description", std::string(description)},
-                                                {"ex", amf0::Value::object({{"code", 302.0}, {"redirect", std::string(url)}})}});
-  const amf0::Value values[] = {amf0::Value("_error"), amf0::Value(request.transaction), amf0::Value::null(), info};
+  amf0::Properties info{{"level", "error"},
+                        {"code", "NetConnection.Connect.Rejected"},
+                        {"description", std::string(description)}};
+  if (!url.empty()) info.push_back({"ex", amf0::Value::object({{"code", 302.0}, {"redirect", std::string(url)}})});
+  const amf0::Value values[] = {amf0::Value("_error"), amf0::Value(request.transaction), amf0::Value::null(),
+                                amf0::Value::object(std::move(info))};
   send_command(0, values);
 }
 
