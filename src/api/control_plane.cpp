@@ -7,6 +7,7 @@
 #include "api/config_reload.hpp"
 #include "api/json_views.hpp"
 #include "api/openapi_document.hpp"
+#include "cluster/play_path.hpp"
 #include "core/log.hpp"
 #include "server/stream_path.hpp"
 
@@ -67,6 +68,13 @@ std::vector<Route> ControlPlane::routes() {
       {"GET", "/api/v1/events/{id}"},
       {"DELETE", "/api/v1/events/{id}"},
       {"GET", "/api/v1/log/recent"},
+      {"GET", "/api/v1/nodes"},
+      {"POST", "/api/v1/nodes/heartbeat"},
+      {"POST", "/api/v1/nodes/{id}/drain"},
+      {"POST", "/api/v1/nodes/{id}/undrain"},
+      {"GET", "/api/v1/pushes"},
+      {"POST", "/api/v1/pushes"},
+      {"DELETE", "/api/v1/pushes/{id}"},
   };
 }
 
@@ -82,7 +90,10 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
                 &ControlPlane::get_metrics, &ControlPlane::get_recordings, &ControlPlane::remove_recording,
                 &ControlPlane::start_recording, &ControlPlane::stop_recording,
                 &ControlPlane::get_events,  &ControlPlane::create_event, &ControlPlane::get_event,
-                &ControlPlane::delete_event, &ControlPlane::get_recent_log},
+                &ControlPlane::delete_event, &ControlPlane::get_recent_log,
+                &ControlPlane::get_nodes,   &ControlPlane::post_heartbeat, &ControlPlane::drain_node,
+                &ControlPlane::undrain_node, &ControlPlane::get_pushes, &ControlPlane::add_push,
+                &ControlPlane::remove_push},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),
@@ -125,6 +136,7 @@ void ControlPlane::stop() {
 
 bool ControlPlane::answers(std::string_view path) const {
   const auto& c = context_.config;
+  if (options_.cluster && path.starts_with(cluster::kPlayPrefix)) return true;
   if (c.api.enabled && (path.starts_with(kApiPrefix) || path == "/api/v1")) return true;
   if (web_.answers(path)) return true;
   return c.metrics.enabled && path == kMetricsPath;
@@ -155,6 +167,11 @@ HttpResponse ControlPlane::handle(const HttpRequest& request, const HttpPeer& pe
   const std::string_view target(request.target().data(), request.target().size());
   const auto path = target.substr(0, target.find('?'));
   const std::string method(request.method_string());
+  // The balancer is for viewers: no token.
+  if (options_.cluster && path.starts_with(cluster::kPlayPrefix)) {
+    if (method != "GET" && method != "HEAD") return HttpResponse::text(405, "the balancer answers GET\n");
+    return options_.cluster->play_redirect(target);
+  }
   if (!path.starts_with(kApiPrefix) && path != kMetricsPath && web_.answers(path)) return web_.handle(request);
   if (auto refused = refuse_unauthorized(request, peer, path == kMetricsPath)) return std::move(*refused);
 
@@ -207,7 +224,7 @@ HttpResponse ControlPlane::get_server(const HttpRequest&, const Params&) {
   const auto uptime = std::chrono::system_clock::now() - context_.started_at;
   return json_response(
       200, {{"version", options_.version},
-            {"role", "origin"},
+            {"role", context_.config.cluster.role},
             {"pid", ::getpid()},
             {"started_at", iso8601(context_.started_at)},
             {"uptime_s", std::round(std::chrono::duration<double>(uptime).count() * 10) / 10},

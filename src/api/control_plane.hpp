@@ -31,6 +31,7 @@
 #include "api/router.hpp"
 #include "api/stream_monitor.hpp"
 #include "api/web_pages.hpp"
+#include "cluster/cluster_node.hpp"
 #include "core/config.hpp"
 #include "server/http_extension.hpp"
 #include "server/server.hpp"
@@ -43,6 +44,9 @@ struct ControlPlaneOptions {
   // Reads the configuration as `relaycast serve` did at start (the file, then the
   // command-line flags over it).
   std::function<Result<Config>()> load_config;
+  // This node's part in the cluster (registry, balancer); null: /api/v1/nodes and
+  // /play/ answer that there is none.
+  cluster::ClusterNode* cluster = nullptr;
 };
 
 struct ReloadOutcome {
@@ -97,6 +101,15 @@ private:
   HttpResponse get_event(const HttpRequest&, const Params&);
   HttpResponse delete_event(const HttpRequest&, const Params&);
   HttpResponse get_recent_log(const HttpRequest&, const Params&);
+  // Cluster and pushes (cluster_routes.cpp).
+  HttpResponse get_nodes(const HttpRequest&, const Params&);
+  HttpResponse post_heartbeat(const HttpRequest&, const Params&);
+  HttpResponse drain_node(const HttpRequest&, const Params&);
+  HttpResponse undrain_node(const HttpRequest&, const Params&);
+  HttpResponse set_drained(const Params&, bool drained);
+  HttpResponse get_pushes(const HttpRequest&, const Params&);
+  HttpResponse add_push(const HttpRequest&, const Params&);
+  HttpResponse remove_push(const HttpRequest&, const Params&);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.

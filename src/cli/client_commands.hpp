@@ -6,9 +6,12 @@
 //   relaycast keys ls | add APP/NAME [--key K] | rm APP/NAME [--key K]
 //   relaycast recordings ls | rm APP/NAME/FILE | start APP/NAME | stop APP/NAME
 //   relaycast reload
+//   relaycast nodes ls | drain ID | undrain ID          (cluster_commands.cpp)
+//   relaycast pushes ls | add APP[/NAME] URL | rm ID
 // A table for people by default, the API's JSON with --json; --server and --token
 // (or RELAYCAST_SERVER, RELAYCAST_TOKEN) say where and as whom.
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <CLI/App.hpp>
@@ -23,12 +26,18 @@ struct ClientOptions {
   std::string stream;  // APP/NAME
   uint64_t client_id = 0;
   std::string key;
+  std::string node;      // a node id
+  std::string push_url;  // rtmp://...
+  uint64_t push_id = 0;
 };
+
+// cluster_commands.cpp: nodes and pushes.
+void add_cluster_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
 
 // Adds the commands; the one the user chose is put in `run` (nothing if none).
 void add_client_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
 
-// For commands in other files (events_commands.cpp): --server, --token, --json; and one
+// For commands in other files (events_commands.cpp, cluster_commands.cpp): --server, --token, --json; and one
 // API call that prints the server's error and returns the exit code (0, 1 refused,
 // 2 bad usage, 3 no server), or hands the body to `print` (or prints it with --json).
 void add_common_options(CLI::App* command, ClientOptions& options);

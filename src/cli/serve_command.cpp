@@ -4,6 +4,7 @@
 
 #include "api/control_plane.hpp"
 #include "api/webhooks.hpp"
+#include "cluster/cluster_node.hpp"
 #include "core/log.hpp"
 #include "relay/relay.hpp"
 #include "server/server.hpp"
@@ -81,10 +82,29 @@ int run_serve(const ServeOptions& o) {
   // another worker while the server stops may still tell it (on_stop, on_unpublish).
   std::unique_ptr<api::Webhooks> webhooks;
   Server server(*config);
+  // The cluster part (registry, heartbeats, balancer) reads its load from the control
+  // plane's monitor, created just after it.
+  api::ControlPlane* monitor_of = nullptr;
+  auto cluster_node = cluster::ClusterNode::create(server.context(), RELAYCAST_VERSION, [&monitor_of] {
+    cluster::LoadFigures load;
+    if (!monitor_of) return load;
+    const auto node = monitor_of->monitor().node();
+    for (const auto& s : monitor_of->monitor().streams())
+      if (s.live) load.viewers += s.viewers.total();
+    load.egress_bps = node.egress_bps;
+    load.cpu_percent = node.cpu_percent;
+    return load;
+  });
+  if (!cluster_node) {
+    spdlog::error("{}", cluster_node.error().message());
+    return 2;
+  }
   // The control plane (REST API, /metrics, health) answers on the server's HTTP port.
   api::ControlPlane control(server, {.version = RELAYCAST_VERSION,
                                      .config_file = o.config_file,
-                                     .load_config = [o] { return load_serve_config(o); }});
+                                     .load_config = [o] { return load_serve_config(o); },
+                                     .cluster = cluster_node->get()});
+  monitor_of = &control;
   if (auto ok = control.start(); !ok) {
     spdlog::error("{}", ok.error().message());
     return 1;
@@ -102,6 +122,8 @@ int run_serve(const ServeOptions& o) {
   }
   if (config->play_tokens.required)
     spdlog::info("play tokens: RTMP, HTTP-FLV and HLS play need ?token=<expiry>.<hmac> (play_tokens.required)");
+  server.set_play_redirector(cluster_node->get());
+  server.context().relay.set_origin_locator([node = cluster_node->get()](const std::string& key) { return node->origin_of(key); });
   server.on_reload_signal([&control] {
     if (auto reloaded = control.reload(); !reloaded) spdlog::error("{}", reloaded.error().message());
   });
@@ -111,8 +133,10 @@ int run_serve(const ServeOptions& o) {
   }
   if (webhooks) webhooks->start();
   print_urls(*config);
+  (*cluster_node)->start();
   server.run();
   if (webhooks) webhooks->stop();
+  (*cluster_node)->stop();
   control.stop();
   return 0;
 }

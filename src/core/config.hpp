@@ -193,6 +193,24 @@ struct ClusterConfig {
   uint32_t max_attempts = 8;         // failed attempts in a row before a pulled stream ends
   bool forward_publish = true;       // an edge passes a publish on to an origin (else refuses it)
 
+  // Node registry and balancer (src/cluster).
+  std::string node_id;               // how this node is listed; empty: <hostname>:<http.port>
+  // Where the registry is: "" (an origin embeds one; an edge has none), "embedded",
+  // "none", or "redis://host:port[/db]" (shared by several origins, and by edges that
+  // ask it where a stream is).
+  std::string registry;
+  std::vector<std::string> heartbeat_urls;  // http://origin:8080 of the registries this node heartbeats to
+  std::string registry_token;        // bearer token for heartbeat_urls; empty: api.token
+  uint32_t heartbeat_ms = 1000;      // how often this node reports its load
+  uint32_t down_after_ms = 5000;     // a node with no heartbeat for this long gets no viewers
+  uint32_t capacity = 1000;          // viewers this node is sized for; 0: never sent viewers by the balancer
+  std::string public_rtmp_url;       // rtmp://host:port viewers are sent to; empty: from server.bind and rtmp.port
+  std::string public_http_url;       // http://host:port likewise
+  // RTMP players connecting to app "<balance_app>/<app>" are redirected (connect
+  // rejected with ex.redirect, as FMS/Wowza do) to the least-loaded node's
+  // rtmp://host:port/<app>; empty: off.
+  std::string balance_app = "balance";
+
   bool operator==(const ClusterConfig&) const = default;
 };
 

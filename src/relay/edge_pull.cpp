@@ -26,7 +26,7 @@ bool stream_gone(const Error& e) {
 }  // namespace
 
 EdgePull::EdgePull(std::string key, const PullOptions& options, StreamRegistry& streams, StreamHook on_live,
-                   std::function<void(const EdgePull*)> on_finished)
+                   std::function<void(const EdgePull*)> on_finished, std::optional<RtmpUrl> located)
     : key_(std::move(key)),
       options_(options),
       streams_(streams),
@@ -35,6 +35,9 @@ EdgePull::EdgePull(std::string key, const PullOptions& options, StreamRegistry& 
   const size_t slash = key_.find('/');
   app_ = key_.substr(0, slash);
   name_ = slash == std::string::npos ? "" : key_.substr(slash + 1);
+  if (located) origins_.push_back(*located);
+  for (const auto& o : options_.origins)
+    if (!located || o.node() != located->node()) origins_.push_back(o);
   touch();
 }
 
@@ -83,7 +86,7 @@ asio::awaitable<std::shared_ptr<Stream>> EdgePull::wait_live(asio::any_io_execut
 
 asio::awaitable<void> EdgePull::run(asio::any_io_executor executor) {
   auto self = shared_from_this();  // alive until the pull is over, whoever else lets go
-  const auto& origins = options_.origins;
+  const auto& origins = origins_;
   size_t next = 0;
   size_t tried = 0;          // origins asked before the stream went live
   size_t gone = 0;           // origins in a row that said the stream is not there
@@ -91,6 +94,10 @@ asio::awaitable<void> EdgePull::run(asio::any_io_executor executor) {
   std::string reasons;
   std::string end_reason = "stopped";
   asio::steady_timer pause(executor);
+  if (origins.empty()) {
+    spdlog::warn("pull {}: no origin to ask: the registry knows none holding it and cluster.origins is empty", key_);
+    end_reason = "no origin has it";
+  }
   while (!stopping_ && !origins.empty()) {
     const RtmpUrl& origin = origins[next++ % origins.size()];
     bool got_media = false;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,9 @@ struct PullOptions {
 
 class EdgePull : public std::enable_shared_from_this<EdgePull> {
 public:
+  // `located`: an origin the registry says holds the stream, tried before the others.
   EdgePull(std::string key, const PullOptions& options, StreamRegistry& streams, StreamHook on_live,
-           std::function<void(const EdgePull*)> on_finished);
+           std::function<void(const EdgePull*)> on_finished, std::optional<RtmpUrl> located = std::nullopt);
 
   // Runs until the pull stops; spawn once.
   boost::asio::awaitable<void> run(boost::asio::any_io_executor executor);
@@ -71,6 +73,7 @@ private:
   const std::string key_;
   std::string app_, name_;
   const PullOptions& options_;
+  std::vector<RtmpUrl> origins_;  // in the order they are tried
   StreamRegistry& streams_;
   StreamHook on_live_;
   std::function<void(const EdgePull*)> on_finished_;

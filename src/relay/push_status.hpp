@@ -27,6 +27,7 @@ inline std::string_view to_string(PushState s) {
 
 struct PushStatus {
   uint64_t id = 0;          // unique while the process runs
+  uint64_t rule = 0;        // the push rule that started it (Relay::push_rules); 0: an edge's forward
   std::string stream;       // the local stream pushed: "live/cam"
   std::string url;          // where to, stream key hidden (RtmpUrl::redacted)
   bool forward = false;     // an edge forwarding a publish to its origins (url: the current one)
@@ -34,6 +35,7 @@ struct PushStatus {
   std::chrono::system_clock::time_point since{};  // when it entered `state`
   uint64_t bytes = 0;       // sent over every connection of this push
   uint32_t connections = 0; // connections that reached Publish.Start
+  uint32_t failures = 0;    // attempts that failed or broke (each is followed by a reconnect)
   std::string last_error;   // why the last connection failed or ended; empty if none did
 };
 

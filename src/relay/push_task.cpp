@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,9 +17,10 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 PushTask::PushTask(uint64_t id, std::shared_ptr<Stream> stream, std::vector<RtmpUrl> targets, bool forward,
-                   PushOptions options)
+                   PushOptions options, uint64_t rule)
     : stream_(std::move(stream)), targets_(std::move(targets)), options_(options) {
   status_.id = id;
+  status_.rule = rule;
   status_.stream = stream_->key();
   status_.url = targets_.empty() ? "" : targets_.front().redacted();
   status_.forward = forward;
@@ -45,18 +47,42 @@ void PushTask::set_state(PushState state, const RtmpUrl* target) {
 void PushTask::set_error(const std::string& error) {
   std::lock_guard lock(mutex_);
   status_.last_error = error;
+  ++status_.failures;
+}
+
+void PushTask::stop() {
+  std::optional<asio::any_io_executor> executor;
+  {
+    std::lock_guard lock(mutex_);
+    executor = executor_;
+  }
+  if (!executor) return;
+  asio::post(*executor, [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->subscription_) self->subscription_->cancel();
+    if (self->client_) self->client_->close();
+    if (self->pause_) self->pause_->cancel();
+  });
 }
 
 asio::awaitable<void> PushTask::run(asio::any_io_executor executor) {
   const char* what = status_.forward ? "forward" : "push";
+  auto self = shared_from_this();
+  {
+    std::lock_guard lock(mutex_);
+    executor_ = executor;
+  }
   size_t next = 0;
   uint32_t failures = 0;
   asio::steady_timer pause(executor);
-  while (!stream_->ended() && !targets_.empty()) {
+  pause_ = &pause;
+  while (!stream_->ended() && !targets_.empty() && !stopping_) {
     const RtmpUrl& target = targets_[next++ % targets_.size()];
     const uint32_t connections_before = status().connections;
     auto result = co_await push_once(executor, target);
-    if (result || stream_->ended()) break;
+    client_.reset();
+    subscription_.reset();
+    if (result || stream_->ended() || stopping_) break;
     set_error(result.error().message());
     // A connection that got as far as publishing starts the backoff afresh.
     failures = status().connections > connections_before ? 1 : failures + 1;
@@ -67,15 +93,17 @@ asio::awaitable<void> PushTask::run(asio::any_io_executor executor) {
     pause.expires_after(delay);
     co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  pause_ = nullptr;
   set_state(PushState::stopped);
   const auto s = status();
-  spdlog::info("{} of {} stopped: the stream ended ({:.1f} MB sent over {} connection(s))", what, stream_->key(),
-               double(s.bytes) / 1e6, s.connections);
+  spdlog::info("{} of {} stopped: {} ({:.1f} MB sent over {} connection(s))", what, stream_->key(),
+               stopping_ ? "its push rule was removed" : "the stream ended", double(s.bytes) / 1e6, s.connections);
 }
 
 asio::awaitable<Result<void>> PushTask::push_once(asio::any_io_executor executor, const RtmpUrl& target) {
   set_state(PushState::connecting, &target);
   auto client = std::make_shared<RtmpClient>(executor, rtmp::ClientRole::publish, target, options_.client);
+  client_ = client;
   if (auto ok = co_await client->start(); !ok) {
     client->close();
     co_return std::unexpected(std::move(ok.error()));
@@ -87,7 +115,12 @@ asio::awaitable<Result<void>> PushTask::push_once(asio::any_io_executor executor
   set_state(PushState::pushing, &target);
   spdlog::info("{} of {} to {}: publishing", status_.forward ? "forward" : "push", stream_->key(), target.redacted());
 
+  if (stopping_) {
+    client->close();
+    co_return Result<void>();
+  }
   auto subscription = stream_->subscribe(executor);
+  subscription_ = subscription;
   // What the server says while we publish (a late refusal, the connection's end)
   // wakes the sending loop below through the subscription.
   auto server_error = std::make_shared<std::optional<Error>>();

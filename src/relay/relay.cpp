@@ -11,8 +11,11 @@ using std::chrono::milliseconds;
 
 Result<void> check_config(const Config& config) {
   const auto& c = config.cluster;
-  if (c.role == "edge" && c.origins.empty())
-    return fail(Errc::config, "cluster.role = \"edge\" needs at least one origin (cluster.origins or --origin)");
+  // With a registry to ask (Redis, or the origins it heartbeats to), an edge learns
+  // where each stream is; without one it needs the list.
+  if (c.role == "edge" && c.origins.empty() && !c.registry.starts_with("redis://") && c.heartbeat_urls.empty())
+    return fail(Errc::config, "cluster.role = \"edge\" needs at least one origin (cluster.origins or --origin), "
+                              "or a registry that knows them (cluster.registry = \"redis://...\" or cluster.heartbeat_urls)");
   for (const auto& origin : c.origins) {
     auto url = parse_rtmp_url(origin);
     if (!url) return std::unexpected(std::move(url.error()).context("cluster.origins"));
@@ -53,7 +56,67 @@ Relay::Relay(const Config& config, StreamRegistry& streams)
                    .backoff_min_ms = c.backoff_min_ms,
                    .backoff_max_ms = c.backoff_max_ms};
   for (const auto& push : config.relay.push)
-    if (auto url = parse_rtmp_url(push.url)) push_rules_.push_back({push.app, push.stream, *url});
+    if (auto url = parse_rtmp_url(push.url))
+      push_rules_.push_back({next_rule_id_++, push.app, push.stream, *url, "config"});
+}
+
+bool Relay::PushRule::matches(const std::string& key) const {
+  const size_t slash = key.find('/');
+  const std::string_view app_of(key.data(), std::min(slash, key.size()));
+  const std::string_view name = slash == std::string::npos ? "" : std::string_view(key).substr(slash + 1);
+  return app_of == app && (stream == "*" || stream == name);
+}
+
+// A target without a stream name gets the local one.
+RtmpUrl Relay::PushRule::target_for(const std::string& key) const {
+  const size_t slash = key.find('/');
+  const std::string name = slash == std::string::npos ? "" : key.substr(slash + 1);
+  return url.stream.empty() ? url.with_stream(url.app, name) : url;
+}
+
+Relay::PushRuleView Relay::view(const PushRule& rule) {
+  return {rule.id, rule.app, rule.stream, rule.url.redacted(), rule.source};
+}
+
+std::vector<Relay::PushRuleView> Relay::push_rules() const {
+  std::lock_guard lock(mutex_);
+  std::vector<PushRuleView> out;
+  for (const auto& r : push_rules_) out.push_back(view(r));
+  return out;
+}
+
+Result<Relay::PushRuleView> Relay::add_push_rule(const std::string& app, const std::string& stream,
+                                                 const std::string& url, asio::any_io_executor executor) {
+  auto parsed = parse_rtmp_url(url);
+  if (!parsed) return std::unexpected(std::move(parsed.error()));
+  if (parsed->app.empty()) return fail(Errc::config, "\"{}\" has no app (rtmp://host[:port]/app[/name])", url);
+  if (app.empty()) return fail(Errc::config, "a push needs the app whose streams it pushes");
+  PushRule rule;
+  {
+    std::lock_guard lock(mutex_);
+    rule = {next_rule_id_++, app, stream.empty() ? "*" : stream, *parsed, "api"};
+    push_rules_.push_back(rule);
+  }
+  // Published here, not pulled: an edge restreams nothing it only relays.
+  for (const auto& live : streams_.list())
+    if (live->publisher().protocol != "relay" && !live->ended() && rule.matches(live->key()))
+      start_push(live, {rule.target_for(live->key())}, false, executor, rule.id);
+  return view(rule);
+}
+
+Result<size_t> Relay::remove_push_rule(uint64_t id) {
+  std::vector<std::shared_ptr<PushTask>> to_stop;
+  {
+    std::lock_guard lock(mutex_);
+    const auto before = push_rules_.size();
+    std::erase_if(push_rules_, [id](const PushRule& r) { return r.id == id; });
+    if (push_rules_.size() == before)
+      return fail(Errc::not_found, "no push rule {}: GET /api/v1/pushes lists them", id);
+    for (const auto& p : pushes_)
+      if (!p->done() && p->status().rule == id) to_stop.push_back(p);
+  }
+  for (const auto& p : to_stop) p->stop();
+  return to_stop.size();
 }
 
 Relay::~Relay() = default;
@@ -69,8 +132,16 @@ asio::awaitable<std::shared_ptr<Stream>> Relay::find_or_pull(const std::string& 
     if (it != pulls_.end() && !it->second->finished()) {
       pull = it->second;
     } else if (!stream) {
+      std::optional<RtmpUrl> located;
+      if (locator_) {
+        if (auto where = locator_(key)) {
+          if (auto url = parse_rtmp_url(*where)) located = url->with_stream("", "");
+          else spdlog::warn("pull {}: the registry's origin {} is not usable: {}", key, *where, url.error().message());
+        }
+      }
+      if (located) spdlog::info("pull {}: the registry says {} holds it", key, located->node());
       pull = std::make_shared<EdgePull>(key, pull_options_, streams_, pull_options_hook_,
-                                        [this](const EdgePull* p) { forget_pull(p); });
+                                        [this](const EdgePull* p) { forget_pull(p); }, located);
       pulls_[key] = pull;
       start = true;
     }
@@ -109,12 +180,13 @@ void Relay::on_publish(const std::shared_ptr<Stream>& stream, std::string_view q
   const size_t slash = key.find('/');
   const std::string app = key.substr(0, slash);
   const std::string name = slash == std::string::npos ? "" : key.substr(slash + 1);
-  for (const auto& rule : push_rules_) {
-    if (rule.app != app || (rule.stream != "*" && rule.stream != name)) continue;
-    // A target without a stream name gets the local one.
-    RtmpUrl target = rule.url.stream.empty() ? rule.url.with_stream(rule.url.app, name) : rule.url;
-    start_push(stream, {std::move(target)}, false, executor);
+  std::vector<PushRule> rules;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& rule : push_rules_)
+      if (rule.matches(key)) rules.push_back(rule);
   }
+  for (const auto& rule : rules) start_push(stream, {rule.target_for(key)}, false, executor, rule.id);
   if (edge_ && forward_publish_) {
     std::vector<RtmpUrl> targets;
     const std::string remote = query.empty() ? name : fmt::format("{}?{}", name, query);
@@ -124,8 +196,8 @@ void Relay::on_publish(const std::shared_ptr<Stream>& stream, std::string_view q
 }
 
 void Relay::start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
-                       asio::any_io_executor executor) {
-  auto task = std::make_shared<PushTask>(next_push_id_++, stream, std::move(targets), forward, push_options_);
+                       asio::any_io_executor executor, uint64_t rule) {
+  auto task = std::make_shared<PushTask>(next_push_id_++, stream, std::move(targets), forward, push_options_, rule);
   {
     std::lock_guard lock(mutex_);
     std::erase_if(pushes_, [](const auto& p) { return p->done(); });

@@ -5,6 +5,8 @@
 // points: a viewer wants a stream (find_or_pull), a client wants to publish
 // (may_publish), a publish started (on_publish). Thread-safe.
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +43,12 @@ public:
 
   bool edge() const { return edge_; }
 
+  // Where the registry says a stream is (rtmp://host:port), asked when a pull starts
+  // so that the edge tries that origin first; set before the server starts. Must not
+  // block (the cluster layer answers from what its heartbeats learnt).
+  using OriginLocator = std::function<std::optional<std::string>(const std::string& key)>;
+  void set_origin_locator(OriginLocator locator) { locator_ = std::move(locator); }
+
   // The live stream `key` ("app/name"). On an edge, one that is not here is pulled
   // from the origins, and this waits (cluster.play_wait_ms at most) for it to go live;
   // null if it does not. Also counts as viewer activity for the pull's idle timeout
@@ -58,18 +66,38 @@ public:
 
   // Every push running now (restreams and forwards), for the API and CLI.
   std::vector<PushStatus> pushes() const;
+
+  // Push rules: [[relay.push]] and those added through the API. Adding one starts it
+  // at once for the live streams it matches (on `executor`); removing one stops its
+  // pushes. Rules added at run time last until the process ends.
+  struct PushRuleView {
+    uint64_t id = 0;
+    std::string app, stream;  // stream: a name or "*"
+    std::string url;          // redacted (RtmpUrl::redacted)
+    std::string source;       // "config" or "api"
+  };
+  std::vector<PushRuleView> push_rules() const;
+  // The error says what is wrong with the rule (Errc::config).
+  Result<PushRuleView> add_push_rule(const std::string& app, const std::string& stream, const std::string& url,
+                                     boost::asio::any_io_executor executor);
+  // Errc::not_found when there is no such rule; the number of pushes stopped.
+  Result<size_t> remove_push_rule(uint64_t id);
   // Streams being pulled now (pending or live).
   std::vector<std::string> pulls() const;
 
 private:
   void forget_pull(const EdgePull* pull);
-  void start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
-                  boost::asio::any_io_executor executor);
-
   struct PushRule {
+    uint64_t id = 0;
     std::string app, stream;
     RtmpUrl url;
+    std::string source;
+    bool matches(const std::string& key) const;
+    RtmpUrl target_for(const std::string& key) const;
   };
+  void start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
+                  boost::asio::any_io_executor executor, uint64_t rule = 0);
+  static PushRuleView view(const PushRule& rule);
 
   const bool edge_;
   const bool forward_publish_;
@@ -78,12 +106,14 @@ private:
   PullOptions pull_options_;
   PushOptions push_options_;
   StreamHook pull_options_hook_;
+  OriginLocator locator_;
   std::vector<PushRule> push_rules_;
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<EdgePull>> pulls_;
   std::vector<std::shared_ptr<PushTask>> pushes_;
   std::atomic<uint64_t> next_push_id_{1};
+  uint64_t next_rule_id_ = 1;  // under mutex_
 };
 
 }  // namespace relaycast::relay

@@ -24,10 +24,12 @@ constexpr size_t kMaxReadSize = 64 * 1024;
 
 namespace {
 
-rtmp::ServerConnectionConfig connection_config(const RtmpConfig& c) {
+rtmp::ServerConnectionConfig connection_config(const Config& config) {
+  const RtmpConfig& c = config.rtmp;
   return {.chunk_size = c.chunk_size,
           .window_ack_size = c.window_ack_size,
-          .limits = {.max_message_size = c.max_message_size, .max_chunk_size = c.max_chunk_size}};
+          .limits = {.max_message_size = c.max_message_size, .max_chunk_size = c.max_chunk_size},
+          .redirect_app = config.cluster.balance_app};
 }
 
 // The handshake's random bytes need to be unpredictable enough to not be constant,
@@ -55,7 +57,7 @@ RtmpSession::RtmpSession(ServerContext& server, asio::ip::tcp::socket socket,
                   if (!stream_ && !subscription_) spdlog::info("{}: closing: timed out {}", peer_, what);
                   close(fmt::format("timed out {}", what));
                 }),
-      connection_(connection_config(server.config.rtmp)),
+      connection_(connection_config(server.config)),
       timestamps_(server.config.stream.max_timestamp_backstep_ms) {
   address_ = describe(client_endpoint(server_, socket_));
   peer_ = fmt::format("rtmp #{} {}", id_, address_);
@@ -156,6 +158,9 @@ asio::awaitable<void> RtmpSession::serve() {
               keep = on_media(std::move(e.message));
             } else if constexpr (std::is_same_v<T, rtmp::StopRequest>) {
               if (stream_) stop_publishing("the client unpublished");
+            } else if constexpr (std::is_same_v<T, rtmp::ConnectRedirect>) {
+              redirect(e);
+              keep = false;
             }
           },
           **event);
@@ -217,6 +222,26 @@ bool RtmpSession::refuse_play(const std::string& key, std::string_view code, con
   connection_.reject_play(code, why);
   close_reason_ = "play refused: " + why;
   return false;
+}
+
+// A player of the balancer app is sent to the least-loaded node (the cluster layer
+// decides), then the connection ends: the player reconnects there.
+void RtmpSession::redirect(const rtmp::ConnectRedirect& request) {
+  const std::string& balance_app = server_.config.cluster.balance_app;
+  Result<std::string> target = request.app.empty()
+      ? fail(Errc::refused, "connect to {}/APP (rtmp://HOST/{}/live/NAME) to be sent to a node serving APP",
+             balance_app, balance_app)
+      : server_.play_redirector ? server_.play_redirector->rtmp_redirect(request.app)
+                                : fail(Errc::refused, "this node has no registry to choose a node from");
+  if (!target) {
+    spdlog::info("{}: refused connect to {}/{}: {}", peer_, balance_app, request.app, target.error().message());
+    connection_.redirect_connect(request, "", target.error().message());
+    close_reason_ = "refused: " + target.error().message();
+    return;
+  }
+  spdlog::info("{}: redirected to {} (balancer app {})", peer_, *target, balance_app);
+  connection_.redirect_connect(request, *target, "Redirected to the least-loaded node.");
+  close_reason_ = "redirected to " + *target;
 }
 
 // What the server decides alone, before anyone is asked.

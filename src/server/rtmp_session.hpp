@@ -43,6 +43,7 @@ private:
   bool on_publish(const rtmp::PublishRequest& request);
   bool on_play(const rtmp::PlayRequest& request, const std::shared_ptr<Stream>& stream);
   bool on_media(rtmp::Message message);
+  void redirect(const rtmp::ConnectRedirect& request);
   void stop_publishing(std::string_view why);
   void close(std::string_view why);
 

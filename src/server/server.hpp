@@ -35,6 +35,8 @@ public:
   // Before start(): who decides on publishes and plays and hears when they stop (src/api).
   // Also reports finished recordings to it (on_record_done).
   void set_stream_hooks(StreamHooks* hooks);
+  // Before start(): where RTMP players of cluster.balance_app are sent (src/cluster).
+  void set_play_redirector(PlayRedirector* redirector) { context_.play_redirector = redirector; }
   // Before run(): called on worker 0 at each SIGHUP.
   void on_reload_signal(std::function<void()> reload) { on_reload_ = std::move(reload); }
 

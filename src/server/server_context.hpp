@@ -17,6 +17,7 @@
 #include "server/hls_play_sessions.hpp"
 #include "server/hls_viewers.hpp"
 #include "server/http_extension.hpp"
+#include "server/play_redirector.hpp"
 #include "server/publish_keys.hpp"
 #include "server/refusals.hpp"
 #include "server/session_registry.hpp"
@@ -54,6 +55,9 @@ struct ServerContext {
   StreamHooks* hooks = nullptr;
   // HLS viewers as on_play/on_stop see them (used only with hooks).
   HlsPlaySessions hls_plays;
+  // Set before the server starts (Server::set_play_redirector); null: RTMP players of
+  // the balancer app are refused, with the reason.
+  PlayRedirector* play_redirector = nullptr;
 };
 
 // The client at the other end of `socket`: its remote endpoint, or the client behind

@@ -10,13 +10,14 @@ import re
 import time
 import unittest
 
+import api_support as api
 import cluster_support as cs
 import hls_support as hs
 from harness import (HEIGHT, WIDTH, FPS, IntegrationTest, Probe, ffprobe_argv, publisher_argv, wait_all)
 
 
 class EdgeRelay(IntegrationTest):
-    SECONDS = 24
+    SECONDS = 40
     STREAM = "live/edge"
 
     @classmethod
@@ -88,17 +89,33 @@ class EdgeRelay(IntegrationTest):
         self.assert_plays(self.probe(tier, tier.wait(20)))
         plays = self.origin.log_lines(r": playing live/edge$")
         self.assertEqual(len(plays), 1, "the origin should serve one connection, the edge's pull:\n" + "\n".join(plays))
+        # And its API says so: one viewer of the stream, the edge.
+        clients = api.call(self.origin, "GET", "/api/v1/clients").json["clients"]
+        viewers = [c for c in clients if c["role"] == "viewer" and c["stream"] == self.STREAM]
+        self.assertEqual(len(viewers), 1, f"the origin's viewers of {self.STREAM}: {viewers}")
         # The second tier pulled from the first edge, which served it from its pull.
         self.assertEqual(len(self.edge.log_lines(r"pull live/edge: live from")), 1, self.edge.log())
         self.edge2.wait_for_log(r"pull live/edge: live from 127\.0\.0\.1:%d" % self.edge.rtmp_port)
 
     def test_unknown_stream_is_refused_after_asking_every_origin(self):
+        # A viewer of the stream the edge has keeps receiving while the edge goes
+        # through the bad origins for another one.
+        watcher = cs.RecordingPlayer(self.edge.rtmp_port, self.STREAM)
+        deadline = time.monotonic() + 10
+        while len(watcher.video()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
         started = time.monotonic()
         proc = self.spawn("ffprobe missing", ffprobe_argv(self.edge.rtmp_url("live/missing")))
         self.assertNotEqual(proc.wait(15), 0, "ffprobe played a stream no origin has")
-        self.assertLess(time.monotonic() - started, 8, "the refusal took longer than the play wait")
+        refused = time.monotonic()
+        self.assertLess(refused - started, 8, "the refusal took longer than the play wait")
         self.edge.wait_for_log(r"pull live/missing: no origin has it")
         self.edge.wait_for_log(r"refused play of live/missing")
+        during = [t for t, _ in watcher.video() if started <= t <= refused]
+        self.assertTrue(watcher.connected(), f"the other stream's viewer was disconnected: {watcher.ended}")
+        self.assertGreater(len(during), 20 * (refused - started) * 0.6,
+                           f"the other stream's viewer got {len(during)} frames in {refused - started:.1f} s "
+                           "while the edge tried the bad origins")
 
 
 class IdlePull(IntegrationTest):

@@ -106,7 +106,18 @@ Result<std::optional<ServerEvent>> ServerConnection::on_command(std::span<const 
 
   if (name == "connect") {
     if (connected_) return fail(Errc::malformed, "second connect on one connection");
-    on_connect(transaction, v.size() > 2 ? v[2] : amf0::Value());
+    const amf0::Value command_object = v.size() > 2 ? v[2] : amf0::Value();
+    if (!config_.redirect_app.empty()) {
+      const auto* app_value = command_object.find("app");
+      const std::string app(split_query(app_value ? app_value->as_string() : "").first);
+      const std::string prefix = config_.redirect_app + "/";
+      if (app == config_.redirect_app || app.starts_with(prefix)) {
+        std::string target = app.size() > prefix.size() ? app.substr(prefix.size()) : "";
+        while (!target.empty() && target.back() == '/') target.pop_back();
+        return ServerEvent(ConnectRedirect{std::move(target), transaction});
+      }
+    }
+    on_connect(transaction, command_object);
     return std::nullopt;
   }
   if (!connected_) return fail(Errc::malformed, "command {} before connect", name);
@@ -164,6 +175,19 @@ void ServerConnection::on_connect(double transaction, const amf0::Value& command
                            {"code", "NetConnection.Connect.Success"},
                            {"description", "Connection succeeded."},
                            {"objectEncoding", object_encoding_}})};
+  send_command(0, values);
+}
+
+// FMS 3 application.redirectConnection: _error with NetConnection.Connect.Rejected,
+// ex.code 302 and ex.redirect, the convention Wowza and SRS follow as well.
+void ServerConnection::redirect_connect(const ConnectRedirect& request, std::string_view url,
+                                        std::string_view description) {
+  amf0::Properties info{{"level", "error"},
+                        {"code", "NetConnection.Connect.Rejected"},
+                        {"description", std::string(description)}};
+  if (!url.empty()) info.push_back({"ex", amf0::Value::object({{"code", 302.0}, {"redirect", std::string(url)}})});
+  const amf0::Value values[] = {amf0::Value("_error"), amf0::Value(request.transaction), amf0::Value::null(),
+                                amf0::Value::object(std::move(info))};
   send_command(0, values);
 }
 

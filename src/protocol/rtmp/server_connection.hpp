@@ -23,6 +23,9 @@ struct ServerConnectionConfig {
   uint32_t chunk_size = 60000;        // what we send with, announced right after connect
   uint32_t window_ack_size = 2500000;  // what we ask the peer to acknowledge at
   ChunkReaderLimits limits;
+  // A connect to app "<redirect_app>/<app>" is not answered here: it becomes a
+  // ConnectRedirect event, answered with redirect_connect(). Empty: none.
+  std::string redirect_app;
 };
 
 // A stream name as a client sends it: "name?key=abc&token=x" split at the '?'.
@@ -37,8 +40,13 @@ struct PublishRequest : StreamRequest {};
 struct PlayRequest : StreamRequest {};
 // deleteStream / closeStream / FCUnpublish: the client is done with its stream.
 struct StopRequest {};
+// A connect to the redirect app: where should this client go for `app`?
+struct ConnectRedirect {
+  std::string app;  // what follows "<redirect_app>/", without any query
+  double transaction = 0;
+};
 
-using ServerEvent = std::variant<PublishRequest, PlayRequest, MediaMessage, StopRequest>;
+using ServerEvent = std::variant<PublishRequest, PlayRequest, MediaMessage, StopRequest, ConnectRedirect>;
 
 class ServerConnection {
 public:
@@ -57,6 +65,10 @@ public:
   void reject_publish(std::string_view code, std::string_view description);
   void accept_play(const PlayRequest& request);
   void reject_play(std::string_view code, std::string_view description);
+  // The answer to a ConnectRedirect (FMS's application.redirectConnection, followed by
+  // players that read info.ex.redirect): connect rejected with ex.code 302 and
+  // ex.redirect `url`; with an empty `url`, a plain rejection saying `description`.
+  void redirect_connect(const ConnectRedirect& request, std::string_view url, std::string_view description);
   // The publisher of what this client plays has left (RTMP 7.2.2.6 onStatus, 7.1.7
   // StreamEOF).
   void end_play(std::string_view stream_key);

@@ -6,6 +6,7 @@
 
 #include "fixture.hpp"
 #include "protocol/rtmp/chunk_reader.hpp"
+#include "protocol/rtmp/chunk_writer.hpp"
 
 namespace relaycast::rtmp {
 namespace {
@@ -131,6 +132,58 @@ TEST(RtmpServerConnection, UnknownCommandIsAnError) {
   auto e = c.next();
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message().find("bogus"), std::string::npos) << e.error().message();
+}
+
+// A connect command as a player sends it, on the command chunk stream.
+std::vector<uint8_t> connect_command(std::string app) {
+  const amf0::Value values[] = {amf0::Value("connect"), amf0::Value(1.0),
+                                amf0::Value::object({{"app", app}, {"tcUrl", "rtmp://origin/" + app}})};
+  std::vector<uint8_t> body, out;
+  amf0::encode_all(values, body);
+  write_chunks({.type = uint8_t(MessageType::command_amf0)}, body, 128, out);
+  return out;
+}
+
+// What the server wrote back: its AMF0 commands.
+std::vector<std::vector<amf0::Value>> commands_in(std::vector<uint8_t>& output) {
+  ChunkReader reader;
+  reader.feed(output);
+  std::vector<std::vector<amf0::Value>> out;
+  while (auto m = reader.next()) {
+    if (!*m) break;
+    if ((*m)->type() == MessageType::command_amf0) out.push_back(*amf0::decode_all(std::span((*m)->payload.data(), (*m)->payload.size())));
+  }
+  return out;
+}
+
+TEST(RtmpServerConnection, ConnectToTheRedirectAppIsAskedAndAnsweredWithExRedirect) {
+  ServerConnection c({.redirect_app = "balance"});
+  c.feed(connect_command("balance/live"));
+  auto e = c.next();
+  ASSERT_TRUE(e && *e);
+  const auto* redirect = std::get_if<ConnectRedirect>(&**e);
+  ASSERT_NE(redirect, nullptr);
+  EXPECT_EQ(redirect->app, "live");
+  EXPECT_FALSE(c.connected()) << "a redirected client is not connected";
+  c.redirect_connect(*redirect, "rtmp://edge1:1935/live", "Redirected.");
+  const auto commands = commands_in(c.output());
+  ASSERT_EQ(commands.size(), 1u);
+  const auto& v = commands[0];
+  EXPECT_EQ(v[0].as_string(), "_error");
+  EXPECT_EQ(v[1].as_number(), 1.0) << "the connect's transaction";
+  EXPECT_EQ(v[3].find("code")->as_string(), "NetConnection.Connect.Rejected");
+  EXPECT_EQ(v[3].find("ex")->find("code")->as_number(), 302.0);
+  EXPECT_EQ(v[3].find("ex")->find("redirect")->as_string(), "rtmp://edge1:1935/live");
+}
+
+TEST(RtmpServerConnection, OtherAppsConnectAsUsualWithARedirectApp) {
+  ServerConnection c({.redirect_app = "balance"});
+  c.feed(connect_command("balanced/live"));
+  auto e = c.next();
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(*e);
+  EXPECT_TRUE(c.connected());
+  EXPECT_EQ(c.app(), "balanced/live");
 }
 
 }  // namespace

@@ -1,0 +1,135 @@
+// The cluster's commands, clients of the API like the others:
+//   relaycast nodes ls | drain ID | undrain ID
+//   relaycast pushes ls | add APP[/NAME] URL | rm ID
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cli/client_commands.hpp"
+#include "cli/table.hpp"
+
+namespace relaycast::cli {
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+std::string text(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::optional<double> number(const json& v) { return v.is_number() ? std::optional(v.get<double>()) : std::nullopt; }
+
+void print_nodes(const json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& n : body["nodes"]) {
+    const auto load = number(n.value("load", json()));
+    rows.push_back({text(n["id"]) + (n["id"] == body["self"] ? " *" : ""), text(n["role"]), text(n["state"]),
+                    fmt::format("{}/{}", text(n["viewers"]), text(n["capacity"])),
+                    load ? fmt::format("{:.0f} %", *load * 100) : "-", human_bitrate(number(n["egress_bps"])),
+                    n["cpu_percent"].is_number() ? fmt::format("{:.1f} %", n["cpu_percent"].get<double>()) : "-",
+                    n.contains("last_seen_ms_ago") ? fmt::format("{:.1f} s", n["last_seen_ms_ago"].get<double>() / 1000) : "-",
+                    text(n["http_url"])});
+  }
+  const auto& registry = body["registry"];
+  if (registry.is_object()) {
+    fmt::print("registry: {}{}\n", text(registry["kind"]),
+               registry["problem"].is_string() ? " (degraded: " + registry["problem"].get<std::string>() + ")" : "");
+  } else {
+    fmt::print("registry: none on this node (an edge); it shows itself only\n");
+  }
+  if (rows.empty()) {
+    fmt::print("no nodes have sent a heartbeat yet\n");
+    return;
+  }
+  fmt::print("{}", render_table({"NODE", "ROLE", "STATE", "VIEWERS", "LOAD", "EGRESS", "CPU", "SEEN", "URL"}, rows));
+}
+
+void print_pushes(const json& body) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : body["rules"]) {
+    std::vector<const json*> running;
+    for (const auto& p : body["pushes"])
+      if (p["rule"] == r["id"]) running.push_back(&p);
+    const std::string rule = fmt::format("{}/{} -> {}", text(r["app"]), text(r["stream"]), text(r["url"]));
+    if (running.empty())
+      rows.push_back({text(r["id"]), rule + " (" + text(r["source"]) + ")", "-", "idle: nothing published matches", "", "", ""});
+    for (const auto* p : running)
+      rows.push_back({text(r["id"]), text((*p)["stream"]) + " -> " + text((*p)["url"]), text((*p)["state"]),
+                      text((*p)["since"]), human_bytes((*p)["bytes"].get<uint64_t>()), text((*p)["reconnects"]),
+                      text((*p)["last_error"])});
+  }
+  for (const auto& p : body["pushes"])
+    if (p["rule"].is_null())
+      rows.push_back({"-", text(p["stream"]) + " -> " + text(p["url"]) + " (forward)", text(p["state"]), text(p["since"]),
+                      human_bytes(p["bytes"].get<uint64_t>()), text(p["reconnects"]), text(p["last_error"])});
+  if (rows.empty()) {
+    fmt::print("no push rules ([[relay.push]] or relaycast pushes add)\n");
+    return;
+  }
+  fmt::print("{}", render_table({"RULE", "PUSH", "STATE", "SINCE", "SENT", "RECONNECTS", "LAST ERROR"}, rows));
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>& run) {
+  auto common = [&o](CLI::App* command) { add_common_options(command, o); };
+
+  auto* nodes = app.add_subcommand("nodes", "Cluster nodes in the registry: list, drain, undrain");
+  nodes->require_subcommand(1);
+  auto* nls = nodes->add_subcommand("ls", "List nodes with their state, viewers against capacity, egress and CPU");
+  common(nls);
+  nls->callback([&] { run = [&] { return run_request(o, http::verb::get, "/api/v1/nodes", print_nodes); }; });
+  for (const auto& [verb, what] : {std::pair{"drain", "Send no new viewers to node ID (its current viewers stay)"},
+                                   std::pair{"undrain", "Send new viewers to node ID again"}}) {
+    auto* command = nodes->add_subcommand(verb, what);
+    common(command);
+    command->add_option("id", o.node, "The node's id (from nodes ls)")->required();
+    command->callback([&o, &run, verb] {
+      run = [&o, verb] {
+        return run_request(o, http::verb::post, fmt::format("/api/v1/nodes/{}/{}", o.node, verb), [&o](const json& n) {
+          fmt::print("node {} is {}\n", o.node, text(n["state"]));
+        });
+      };
+    });
+  }
+
+  auto* pushes = app.add_subcommand("pushes", "Pushes (restreams to other RTMP servers): list, add, remove");
+  pushes->require_subcommand(1);
+  auto* pls = pushes->add_subcommand("ls", "List push rules and their pushes: state, bytes sent, reconnects, last error");
+  common(pls);
+  pls->callback([&] { run = [&] { return run_request(o, http::verb::get, "/api/v1/pushes", print_pushes); }; });
+  auto* padd = pushes->add_subcommand("add", "Push what is published as APP/NAME (or every stream of APP) to URL");
+  common(padd);
+  padd->add_option("stream", o.stream, "APP/NAME, or APP for every stream of the app")->required();
+  padd->add_option("url", o.push_url, "rtmp://host[:port]/app[/name]; without a name the local one is used")->required();
+  padd->callback([&] {
+    run = [&] {
+      const auto slash = o.stream.find('/');
+      json body = {{"app", o.stream.substr(0, slash)},
+                   {"stream", slash == std::string::npos ? "*" : o.stream.substr(slash + 1)},
+                   {"url", o.push_url}};
+      return run_request(
+          o, http::verb::post, "/api/v1/pushes",
+          [](const json& b) {
+            fmt::print("added push rule {}: {}/{} -> {} ({} push(es) started)\n", text(b["rule"]["id"]),
+                       text(b["rule"]["app"]), text(b["rule"]["stream"]), text(b["rule"]["url"]), b["pushes"].size());
+          },
+          body);
+    };
+  });
+  auto* prm = pushes->add_subcommand("rm", "Remove push rule ID and stop its pushes");
+  common(prm);
+  prm->add_option("id", o.push_id, "The rule's id (from pushes ls)")->required();
+  prm->callback([&] {
+    run = [&] {
+      return run_request(o, http::verb::delete_, fmt::format("/api/v1/pushes/{}", o.push_id), [&](const json& b) {
+        fmt::print("removed push rule {} ({} push(es) stopped)\n", o.push_id, text(b["stopped"]));
+      });
+    };
+  });
+}
+
+}  // namespace relaycast::cli
