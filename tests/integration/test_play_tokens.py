@@ -189,6 +189,21 @@ class PlayTokensTest(IntegrationTest):
         self.assertEqual(status, 2)
         self.assertIn("not a stream app/name", err)
 
+    def test_an_edge_with_the_secret_pulls_from_the_origin(self):
+        # The edge signs its own pull; without that the origin would refuse it.
+        edge = self.start_server(f'[play_tokens]\nsecret = "{SECRET}"\nrequired = true\n[cluster]\nrole = "edge"\n'
+                                 f'origins = ["rtmp://{harness.HOST}:{self.server.rtmp_port}"]\n')
+        since = self.server.mark()
+        probe = self.spawn("ffprobe via the edge", ffprobe_argv(edge.rtmp_url(STREAM, self.query(valid())),
+                                                                read_seconds=1))
+        self.assertEqual(probe.wait(30), 0, probe.stderr())
+        self.assertTrue(Probe(probe.stdout_bytes().decode(), "RTMP through the edge").packets_of("video"))
+        self.server.wait_for_log(r": playing live/cam$", since=since)
+        # And the edge checks its own viewers' tokens.
+        bad = self.spawn("ffprobe via the edge, no token", ffprobe_argv(edge.rtmp_url(STREAM), read_seconds=1))
+        self.assertNotEqual(bad.wait(20), 0)
+        self.assertIn("needs a signed play token", bad.stderr())
+
     def test_api_endpoint(self):
         r = call(self.server, "POST", "/api/v1/tokens", body={"stream": STREAM, "ttl_s": 60,
                                                               "base_url": "https://cdn.example"})

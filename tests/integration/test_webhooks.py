@@ -211,8 +211,9 @@ class WebhooksTest(IntegrationTest):
                                        client_id=alice["client_id"])
         self.assert_client_fields(stops[-1]["body"], "on_stop", self.stream, "rtmp")
         self.assertGreater(stops[-1]["body"]["duration_s"], 0.5)
-        self.assertGreaterEqual(stops[1]["at"] - stops[0]["at"], RETRY_BACKOFF_MS / 1000 * 0.9)
-        self.assertGreaterEqual(stops[2]["at"] - stops[1]["at"], 2 * RETRY_BACKOFF_MS / 1000 * 0.9)
+        # Arrival times: a slow connect of one attempt shifts them, hence the margin.
+        self.assertGreaterEqual(stops[1]["at"] - stops[0]["at"], RETRY_BACKOFF_MS / 1000 * 0.5)
+        self.assertGreaterEqual(stops[2]["at"] - stops[1]["at"], 2 * RETRY_BACKOFF_MS / 1000 * 0.5)
         self.server.wait_for_log(r"webhook on_stop for live/cam \(rtmp client \d+\): attempt 1 of 4 failed: "
                                  r"http://127\.0\.0\.1:\d+/stop answered 503")
         self.assertEqual(len(self.receiver.events("on_stop", client_id=alice["client_id"])), STOP_FAILURES + 1,
