@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev
+  # SRT listener (Debian's ffmpeg links the GnuTLS flavour; both coexist)
+  libsrt-openssl-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl
   # promtool checks /metrics in the tests (Debian ships it in prometheus)

@@ -113,6 +113,35 @@ Setter push_targets(std::vector<PushTarget>& field) {
   };
 }
 
+Setter srt_passphrase_key(std::string& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || !v || (!v->empty() && (v->size() < 10 || v->size() > 79)))
+      return fail(Errc::config, "{}: must be a string of 10 to 79 characters (SRT's limits), or empty", where(n));
+    field = *v;
+    return {};
+  };
+}
+
+Setter srt_passphrases(std::vector<SrtPassphrase>& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    const auto* array = n.as_array();
+    if (!array)
+      return fail(Errc::config, "{}: must be an array of {{ app = \"live\", passphrase = \"...\" }}", where(n));
+    field.clear();
+    for (const auto& item : *array) {
+      const auto* t = item.as_table();
+      auto app = t ? (*t)["app"].value<std::string>() : std::nullopt;
+      auto passphrase = t ? (*t)["passphrase"].value<std::string>() : std::nullopt;
+      if (!app || app->empty() || !passphrase || passphrase->size() < 10 || passphrase->size() > 79)
+        return fail(Errc::config, "{}: each entry needs app = \"name\" and a passphrase of 10 to 79 characters",
+                    where(item));
+      field.push_back({*app, *passphrase});
+    }
+    return {};
+  };
+}
+
 std::map<std::string, Section, std::less<>> schema(Config& c) {
   constexpr uint64_t u32 = std::numeric_limits<uint32_t>::max();
   return {
@@ -140,6 +169,13 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"header_timeout_ms", unsigned_key(c.http.header_timeout_ms, 100, u32)},
         {"send_timeout_ms", unsigned_key(c.http.send_timeout_ms, 100, u32)},
         {"cors_origin", string_key(c.http.cors_origin)}}},
+      {"srt",
+       {{"enabled", bool_key(c.srt.enabled)},
+        {"port", unsigned_key(c.srt.port, 1, 65535)},
+        {"latency_ms", unsigned_key(c.srt.latency_ms, 20, 10000)},
+        {"passphrase", srt_passphrase_key(c.srt.passphrase)},
+        {"passphrases", srt_passphrases(c.srt.passphrases)},
+        {"max_connections", unsigned_key(c.srt.max_connections, 1, 100000)}}},
       {"stream",
        {{"max_streams", unsigned_key(c.stream.max_streams, 1, 1000000)},
         {"takeover", bool_key(c.stream.takeover)},

@@ -10,6 +10,7 @@
 #include "server/demo_publisher.hpp"
 #include "server/listener.hpp"
 #include "server/server_context.hpp"
+#include "server/srt_listener.hpp"
 #include "server/worker_pool.hpp"
 
 namespace relaycast {
@@ -40,6 +41,7 @@ private:
   WorkerPool workers_;
   ServerContext context_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<SrtListener> srt_;
   std::unique_ptr<DemoPublisher> demo_;
   std::function<void()> on_reload_;
 };
