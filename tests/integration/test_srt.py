@@ -12,6 +12,7 @@ import re
 import time
 import unittest
 
+import api_support
 import harness
 from harness import HOST, FPS, IntegrationTest, Probe, ffprobe_argv, wait_all
 import hls_support as hs
@@ -107,6 +108,27 @@ class SrtTest(IntegrationTest):
     def test_srt_viewers_are_listed_as_srt_clients(self):
         lines = self.server.log_lines(r"srt #\d+ .*: playing live/(srt|rtmp)-in$")
         self.assertEqual(len(lines), 3, self.server.log())
+
+    def test_api_lists_srt_clients_and_counts_srt_viewers(self):
+        since = self.server.mark()
+        publisher = self.spawn("api publisher", harness.publisher_argv(
+            self.server.rtmp_url("live/api", f"key={KEY}"), seconds=6))
+        self.server.wait_for_publish("live/api", since=since)
+        viewer = self.spawn("srt viewer", harness.ffmpeg_null_argv(srt_url(self.server, "read:live/api")))
+        self.server.wait_for_log(r"srt #\d+ .*: playing live/api$", since=since)
+        clients = api_support.call(self.server, "GET", "/api/v1/clients").json
+        mine = [c for c in clients["clients"] if c["protocol"] == "srt" and c["stream"] == "live/api"]
+        self.assertEqual(len(mine), 1, clients)
+        self.assertEqual((mine[0]["role"], mine[0]["output"]), ("viewer", "srt"), mine[0])
+        deadline = time.monotonic() + 5
+        while True:  # the stream view is refreshed in rounds
+            stream = api_support.call(self.server, "GET", "/api/v1/streams/live/api").json
+            if stream["viewers"]["srt"] == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(stream["viewers"]["srt"], 1, stream)
+        self.assertEqual(publisher.wait(15), 0, publisher.stderr()[-500:])
+        viewer.wait(10)
 
     # --- refusals
 
