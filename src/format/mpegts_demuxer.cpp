@@ -56,8 +56,12 @@ void TsDemuxer::feed(std::span<const uint8_t> bytes, std::vector<MediaPacket>& o
 
 void TsDemuxer::finish(std::vector<MediaPacket>& out) {
   // A last packet that could not be confirmed by the next one's sync byte.
-  if (pending_.size() >= kPacketSize && pending_[0] == kSyncByte) read_packet(pending_.data(), out);
-  stats_.bytes_skipped += pending_.size() >= kPacketSize ? pending_.size() - kPacketSize : pending_.size();
+  size_t used = 0;
+  if (pending_.size() >= kPacketSize && pending_[0] == kSyncByte) {
+    read_packet(pending_.data(), out);
+    used = kPacketSize;
+  }
+  stats_.bytes_skipped += pending_.size() - used;
   pending_.clear();
   synced_ = false;
   for (auto& [pid, state] : pids_) {
