@@ -155,7 +155,7 @@ async function main() {
   const toml = path.join(workdir, "relaycast.toml");
   fs.writeFileSync(toml, `[hls]\n${(process.env.HLS_TOML || "").replaceAll(";", "\n")}\n`);
   const server = start("relaycast", [BIN, "serve", "--config", toml, "--bind", HOST, "--rtmp-port", String(rtmpPort),
-                                     "--http-port", String(httpPort), "--log-level", "warn"]);
+                                     "--http-port", String(httpPort), "--srt-port", "0", "--log-level", "warn"]);
   await sleep(500);
   const stream = "live/latency";
   const seconds = RUNS.length * (WARMUP + MEASURE + 20) + 30;

@@ -76,7 +76,7 @@ def main():
     rtmp_port, http_port = free_port(), free_port()
     log = open("/tmp/relaycast-soak.log", "w")
     server = subprocess.Popen([args.bin, "serve", "--bind", HOST, "--rtmp-port", str(rtmp_port), "--http-port",
-                               str(http_port), "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT)
+                               str(http_port), "--srt-port", "0", "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT)
     time.sleep(1)
     stream = "live/soak"
     rtmp_url, flv_url = f"rtmp://{HOST}:{rtmp_port}/{stream}", f"http://{HOST}:{http_port}/{stream}.flv"

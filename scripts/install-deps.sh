@@ -10,6 +10,8 @@ packages=(
   libspdlog-dev libfmt-dev
   # cluster: the Redis-shared node registry (hiredis) and the redis-server its tests start
   libhiredis-dev redis-server
+  # SRT listener (Debian's ffmpeg links the GnuTLS flavour; both coexist)
+  libsrt-openssl-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl
   # promtool checks /metrics in the tests (Debian ships it in prometheus)

@@ -49,6 +49,7 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.stream != l.stream, "[stream]");
   restart(after.hls != l.hls, "[hls]");
   restart(after.tls != l.tls, "[tls]");
+  restart(after.srt != l.srt, "[srt]");
   restart(after.record != l.record, "[record]");
   restart(after.demo != l.demo, "[demo]");
   restart(after.cluster != l.cluster, "[cluster]");

@@ -241,7 +241,8 @@ HttpResponse ControlPlane::get_server(const HttpRequest&, const Params&) {
             {"connections", context_.limiter->open()},
             {"streams", {{"live", live}, {"healthy", health["healthy"]}, {"degraded", health["degraded"]},
                          {"offline", health["offline"]}}},
-            {"viewers", {{"total", viewers.total()}, {"rtmp", viewers.rtmp}, {"flv", viewers.flv}, {"hls", viewers.hls}}},
+            {"viewers", {{"total", viewers.total()}, {"rtmp", viewers.rtmp}, {"flv", viewers.flv}, {"hls", viewers.hls},
+                         {"srt", viewers.srt}}},
             {"refused", refused},
             {"api_auth", auth_.has_token() ? "token" : "loopback"},
             {"config_file", options_.config_file.empty() ? json(nullptr) : json(options_.config_file)}});

@@ -41,7 +41,8 @@ json stream_json(const StreamView& s) {
       {"bytes_in", s.bytes_in},
       {"packets_in", s.packets_in},
       {"dropped_frames", s.frames_dropped},
-      {"viewers", {{"total", s.viewers.total()}, {"rtmp", s.viewers.rtmp}, {"flv", s.viewers.flv}, {"hls", s.viewers.hls}}},
+      {"viewers", {{"total", s.viewers.total()}, {"rtmp", s.viewers.rtmp}, {"flv", s.viewers.flv}, {"hls", s.viewers.hls},
+                   {"srt", s.viewers.srt}}},
   };
   if (s.publisher)
     j["publisher"] = {{"client_id", s.publisher->id}, {"protocol", s.publisher->protocol}, {"address", s.publisher->address}};

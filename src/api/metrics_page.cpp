@@ -49,6 +49,7 @@ std::string ControlPlane::render_metrics() {
     viewers.rtmp += s.viewers.rtmp;
     viewers.flv += s.viewers.flv;
     viewers.hls += s.viewers.hls;
+    viewers.srt += s.viewers.srt;
   }
   m.family("relaycast_streams", "gauge", "Streams being published.");
   m.sample("relaycast_streams", double(live));
@@ -62,6 +63,7 @@ std::string ControlPlane::render_metrics() {
   m.sample("relaycast_viewers", {{"protocol", "rtmp"}}, double(viewers.rtmp));
   m.sample("relaycast_viewers", {{"protocol", "flv"}}, double(viewers.flv));
   m.sample("relaycast_viewers", {{"protocol", "hls"}}, double(viewers.hls));
+  m.sample("relaycast_viewers", {{"protocol", "srt"}}, double(viewers.srt));
 
   // Per stream.
   m.family("relaycast_stream_viewers", "gauge", "Viewers of a stream by protocol.");
@@ -70,6 +72,7 @@ std::string ControlPlane::render_metrics() {
     m.sample("relaycast_stream_viewers", {{"stream", s.key}, {"protocol", "rtmp"}}, double(s.viewers.rtmp));
     m.sample("relaycast_stream_viewers", {{"stream", s.key}, {"protocol", "flv"}}, double(s.viewers.flv));
     m.sample("relaycast_stream_viewers", {{"stream", s.key}, {"protocol", "hls"}}, double(s.viewers.hls));
+    m.sample("relaycast_stream_viewers", {{"stream", s.key}, {"protocol", "srt"}}, double(s.viewers.srt));
   }
   m.family("relaycast_stream_received_bytes_total", "counter", "Media bytes received from the stream's publisher.");
   for (const auto& s : streams)

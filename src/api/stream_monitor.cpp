@@ -157,6 +157,7 @@ StreamView StreamMonitor::view_locked(const Tracked& t, const std::map<std::stri
       if (c.role != ClientRole::viewer || c.stream != v.key) continue;
       if (c.output == "rtmp") ++v.viewers.rtmp;
       else if (c.output == "flv") ++v.viewers.flv;
+      else if (c.output == "srt") ++v.viewers.srt;
     }
     if (auto it = hls.find(v.key); it != hls.end()) v.viewers.hls = it->second;
   }

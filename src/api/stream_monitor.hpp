@@ -23,8 +23,8 @@
 namespace relaycast::api {
 
 struct ViewerCounts {
-  uint64_t rtmp = 0, flv = 0, hls = 0;
-  uint64_t total() const { return rtmp + flv + hls; }
+  uint64_t rtmp = 0, flv = 0, hls = 0, srt = 0;
+  uint64_t total() const { return rtmp + flv + hls + srt; }
 };
 
 // One stream as the API shows it.

@@ -17,6 +17,7 @@ void add_serve_command(CLI::App& app, ServeOptions& o) {
       ->check(CLI::ExistingFile);
   serve->add_option("--rtmp-port", o.rtmp_port, "RTMP listening port (default 1935; rtmp.port)");
   serve->add_option("--http-port", o.http_port, "HTTP listening port for HTTP-FLV (default 8080; http.port)");
+  serve->add_option("--srt-port", o.srt_port, "SRT listening port, UDP (default 9000; srt.port); 0 turns SRT off");
   serve->add_option("--bind", o.bind, "Address to listen on (default 0.0.0.0; server.bind)");
   serve->add_option("--workers", o.workers, "Worker threads, 0 = one per core (server.workers)")
       ->check(CLI::Range(0, 256));
@@ -45,6 +46,11 @@ void print_urls(const Config& c) {
     fmt::print("  Watch (browser):  http://{0}:{1}/watch/{2}\n"
                "  Dashboard:        http://{0}:{1}/\n",
                host, c.http.port, watch);
+  if (c.srt.enabled)
+    fmt::print(
+        "  Publish (SRT):    ffmpeg -re -i INPUT -c:v libx264 -c:a aac -f mpegts 'srt://{0}:{1}?streamid=publish:live/NAME'\n"
+        "  Watch (SRT):      ffplay 'srt://{0}:{1}?streamid=read:{2}'\n",
+        host, c.srt.port, watch);
   fmt::print("\n");
   std::fflush(stdout);
 }
@@ -60,6 +66,10 @@ Result<Config> load_serve_config(const ServeOptions& o) {
   }
   if (o.rtmp_port) config.rtmp.port = *o.rtmp_port;
   if (o.http_port) config.http.port = *o.http_port;
+  if (o.srt_port) {
+    config.srt.enabled = *o.srt_port != 0;
+    if (*o.srt_port != 0) config.srt.port = *o.srt_port;
+  }
   if (o.bind) config.server.bind = *o.bind;
   if (o.workers) config.server.workers = *o.workers;
   if (o.log_level) config.server.log_level = *o.log_level;

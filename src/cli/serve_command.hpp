@@ -11,7 +11,7 @@ namespace relaycast {
 
 struct ServeOptions {
   std::string config_file;
-  std::optional<uint16_t> rtmp_port, http_port;
+  std::optional<uint16_t> rtmp_port, http_port, srt_port;
   std::optional<std::string> bind, log_level;
   std::optional<int> workers;
   bool demo = false;

@@ -129,11 +129,40 @@ Setter webhook_url(std::string& field) {
   };
 }
 
+Setter srt_passphrase_key(std::string& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || !v || (!v->empty() && (v->size() < 10 || v->size() > 79)))
+      return fail(Errc::config, "{}: must be a string of 10 to 79 characters (SRT's limits), or empty", where(n));
+    field = *v;
+    return {};
+  };
+}
+
 // Checks that involve more than one key.
 Result<void> check_together(const Config& c, std::string_view source) {
   if (c.play_tokens.required && c.play_tokens.secret.empty())
     return fail(Errc::config, "{}: play_tokens.required = true needs play_tokens.secret (a long random string)", source);
   return {};
+}
+
+Setter srt_passphrases(std::vector<SrtPassphrase>& field) {
+  return [&field](const toml::node& n) -> Result<void> {
+    const auto* array = n.as_array();
+    if (!array)
+      return fail(Errc::config, "{}: must be an array of {{ app = \"live\", passphrase = \"...\" }}", where(n));
+    field.clear();
+    for (const auto& item : *array) {
+      const auto* t = item.as_table();
+      auto app = t ? (*t)["app"].value<std::string>() : std::nullopt;
+      auto passphrase = t ? (*t)["passphrase"].value<std::string>() : std::nullopt;
+      if (!app || app->empty() || !passphrase || passphrase->size() < 10 || passphrase->size() > 79)
+        return fail(Errc::config, "{}: each entry needs app = \"name\" and a passphrase of 10 to 79 characters",
+                    where(item));
+      field.push_back({*app, *passphrase});
+    }
+    return {};
+  };
 }
 
 std::map<std::string, Section, std::less<>> schema(Config& c) {
@@ -169,6 +198,13 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"rtmps_port", unsigned_key(c.tls.rtmps_port, 0, 65535)},
         {"https_port", unsigned_key(c.tls.https_port, 0, 65535)},
         {"handshake_timeout_ms", unsigned_key(c.tls.handshake_timeout_ms, 100, u32)}}},
+      {"srt",
+       {{"enabled", bool_key(c.srt.enabled)},
+        {"port", unsigned_key(c.srt.port, 1, 65535)},
+        {"latency_ms", unsigned_key(c.srt.latency_ms, 20, 10000)},
+        {"passphrase", srt_passphrase_key(c.srt.passphrase)},
+        {"passphrases", srt_passphrases(c.srt.passphrases)},
+        {"max_connections", unsigned_key(c.srt.max_connections, 1, 100000)}}},
       {"stream",
        {{"max_streams", unsigned_key(c.stream.max_streams, 1, 1000000)},
         {"takeover", bool_key(c.stream.takeover)},

@@ -61,6 +61,28 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// One [[srt.passphrases]]: SRT connections to streams of `app` must use this
+// passphrase (AES encryption), whatever they publish or play.
+struct SrtPassphrase {
+  std::string app;
+  std::string passphrase;  // 10 to 79 characters (libsrt's limits)
+
+  bool operator==(const SrtPassphrase&) const = default;
+};
+
+// [srt]: the SRT listener (UDP). Publish and play are told apart by the stream id
+// (`publish:app/name`, `#!::r=app/name,m=publish`, ...; see README).
+struct SrtConfig {
+  bool enabled = true;
+  uint16_t port = 9000;
+  uint32_t latency_ms = 120;  // SRTO_LATENCY: the receiver's buffer for retransmissions
+  std::string passphrase;     // for every app without its own; empty: no encryption asked
+  std::vector<SrtPassphrase> passphrases;
+  uint32_t max_connections = 1000;
+
+  bool operator==(const SrtConfig&) const = default;
+};
+
 struct StreamConfig {
   uint32_t max_streams = 1000;
   bool takeover = false;  // a second publisher of a live name replaces the first
@@ -260,6 +282,7 @@ struct Config {
   RtmpConfig rtmp;
   HttpConfig http;
   TlsConfig tls;
+  SrtConfig srt;
   StreamConfig stream;
   HlsConfig hls;
   RecordConfig record;

@@ -45,12 +45,18 @@ Result<void> Server::start() {
     listeners_.push_back(std::move(listener));
   }
   if (auto ok = open_tls_listeners(); !ok) return ok;
+  if (c.srt.enabled) {
+    srt_ = std::make_unique<SrtListener>(context_, workers_);
+    if (auto ok = srt_->open(c.server.bind, c.srt.port); !ok) return ok;
+  }
   for (auto& l : listeners_) l->start();
   for (auto& l : tls_listeners_) l->start();
+  if (srt_) srt_->start();
   workers_.start();
 
-  spdlog::info("relaycast listening on {}: RTMP {}{}, HTTP {}{}; {} worker(s)", c.server.bind, c.rtmp.port,
-               c.rtmp.enabled ? "" : " (off)", c.http.port, c.http.enabled ? "" : " (off)", workers_.size());
+  spdlog::info("relaycast listening on {}: RTMP {}{}, HTTP {}{}, SRT {}/udp{}; {} worker(s)", c.server.bind,
+               c.rtmp.port, c.rtmp.enabled ? "" : " (off)", c.http.port, c.http.enabled ? "" : " (off)", c.srt.port,
+               c.srt.enabled ? "" : " (off)", workers_.size());
   if (context_.publish_keys.open())
     spdlog::warn("no stream keys are configured: anyone who can reach port {} may publish ([[auth.publish_keys]])",
                  c.rtmp.port);
@@ -133,6 +139,7 @@ void Server::stop() {
   if (demo_) demo_->stop();
   for (auto& l : listeners_) l->stop();
   for (auto& l : tls_listeners_) l->stop();
+  if (srt_) srt_->stop();
   workers_.stop();
 }
 

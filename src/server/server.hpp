@@ -11,6 +11,7 @@
 #include "server/listener.hpp"
 #include "server/server_context.hpp"
 #include "server/tls_terminator.hpp"
+#include "server/srt_listener.hpp"
 #include "server/worker_pool.hpp"
 
 namespace relaycast {
@@ -50,6 +51,7 @@ private:
   ServerContext context_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<TlsTerminator>> tls_listeners_;
+  std::unique_ptr<SrtListener> srt_;
   std::unique_ptr<DemoPublisher> demo_;
   std::function<void()> on_reload_;
 };

@@ -167,7 +167,7 @@ test("hls.js plays relaycast's LL-HLS in chromium", { skip: reason || false, tim
   const { chromium } = await import("playwright-core");
   const [rtmpPort, httpPort, pagePort] = [await freePort(), await freePort(), await freePort()];
   const relaycast = start("relaycast", [relaycastBin(), "serve", "--bind", HOST, "--rtmp-port", String(rtmpPort),
-                                        "--http-port", String(httpPort), "--log-level", "info"]);
+                                        "--http-port", String(httpPort), "--srt-port", "0", "--log-level", "info"]);
   for (let i = 0; !((await accepts(rtmpPort)) && (await accepts(httpPort))); ++i) {
     assert.ok(relaycast.exitCode === null && i < 100, `relaycast did not start listening\n${logTail(relaycast)}`);
     await sleep(100);

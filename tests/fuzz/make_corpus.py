@@ -252,6 +252,19 @@ def main():
                  "/live/cam/ll.m3u8?_HLS_msn=3&_HLS_part=1", "/live/cam/e1-12.3.m4s", "/a/b/e1-init0.mp4",
                  "/live/.hidden.flv", "/live/../x.flv", "live/cam.flv", "/live/cam"):
         c.add("stream_path", path.encode())
+    # mpegts_demuxer: the starts of ffmpeg's TS files (tests/fixtures/mpegts): tables,
+    # keyframes with their parameter sets, ADTS frames, the 33-bit wrap, HEVC.
+    ts_fixtures = os.path.join(ROOT, "tests", "fixtures", "mpegts")
+    for name, length in (("h264_aac.ts", 16 * 188 * 8), ("h264_aac_wrap.ts", 188 * 40), ("hevc_aac.ts", 188 * 24)):
+        with open(os.path.join(ts_fixtures, name), "rb") as f:
+            ts = f.read()
+        c.add("mpegts_demuxer", ts[:length])
+        if name == "h264_aac_wrap.ts":  # the packets around the wrap
+            c.add("mpegts_demuxer", ts[:188 * 2] + ts[len(ts) // 2:len(ts) // 2 + 188 * 60])
+    for stream_id in ("publish:live/cam", "#!::r=live/cam,m=publish", "#!::r=live/cam?key=k,m=request,u=x",
+                      "read:live/cam", "play:live/cam?key=a", "#!::h=host,r=live/cam,m=bidirectional", "#!::",
+                      "live/cam", "publish:live/../x"):
+        c.add("stream_path", stream_id.encode())
     for target in ("e1-0.ts", "e1-1.m4s", "e1-0.0.m4s", "e1-1.2.m4s", "e1-init1.mp4", "e1-init.mp4",
                    "e1-99999999999999999999.ts", "e1-2.4294967296.m4s", "index.m3u8"):
         c.add("hls_routes", target.encode())
@@ -260,6 +273,7 @@ def main():
         "",
         "[server]\nbind = \"127.0.0.1\"\nworkers = 2\n\n[rtmp]\nport = 1936\nchunk_size = 4096\n",
         "[http]\nport = 8081\ncors_origin = \"\"\n\n[hls]\nsegment_ms = 1000\npart_ms = 200\nwindow = 4\n",
+        "[srt]\nport = 9001\nlatency_ms = 200\n[[srt.passphrases]]\napp = \"live\"\npassphrase = \"0123456789ab\"\n",
         "[stream]\nmax_ring_bytes = 1048576\ntakeover = true\nwrite_batch_ms = 0\n",
         "[[auth.publish_keys]]\nstream = \"live/*\"\nkey = \"secret\"\n",
         "[demo]\nenabled = true\nstream = \"live/demo\"\n",

@@ -7,6 +7,7 @@
 
 #include "fuzz_support.hpp"
 #include "server/publish_keys.hpp"
+#include "server/srt_stream_id.hpp"
 #include "server/stream_path.hpp"
 
 using namespace relaycast;
@@ -44,5 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(value.size() <= query.size());
     FUZZ_CHECK(value.find('&') == std::string::npos);
   }
+  // The same text as an SRT stream id: what it names is a safe app/name, too.
+  if (auto id = parse_srt_stream_id(target)) {
+    FUZZ_CHECK(valid_stream_segment(id->app) && valid_stream_segment(id->name));
+    FUZZ_CHECK(id->key().size() <= size);
+  }
+
   return 0;
 }

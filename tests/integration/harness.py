@@ -67,6 +67,13 @@ def free_ports(n):
             s.close()
 
 
+def free_udp_port():
+    """A UDP port the kernel just handed out (for SRT)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
 def tail(text, lines=40):
     return "\n".join(text.splitlines()[-lines:])
 
@@ -181,15 +188,18 @@ class Server:
         self.log_level = log_level
         self.workers = workers
         self.proc = None
-        self.rtmp_port = self.http_port = None
+        self.rtmp_port = self.http_port = self.srt_port = None
         self.exit_status = None
         self.sanitizer_reported = False
 
     def start(self, timeout=10):
         for _ in range(3):
             self.rtmp_port, self.http_port = free_ports(2)
+            # Every server gets its own SRT port too: servers of parallel tests must not
+            # all take the default 9000.
+            self.srt_port = free_udp_port()
             argv = [relaycast_bin(), "serve", "--bind", HOST, "--rtmp-port", str(self.rtmp_port),
-                    "--http-port", str(self.http_port), "--log-level", self.log_level,
+                    "--http-port", str(self.http_port), "--srt-port", str(self.srt_port), "--log-level", self.log_level,
                     "--workers", str(self.workers)]
             if self.config:
                 path = self.workdir.file("relaycast", "toml")
@@ -200,7 +210,8 @@ class Server:
             self.proc = Proc("relaycast", argv, self.workdir, stdout_path=self.log_path)
             if self._wait_until_listening(timeout):
                 return self
-            lost_race = "address already in use" in self.log().lower() + self.proc.stderr().lower()
+            output = self.log().lower() + self.proc.stderr().lower()
+            lost_race = "address already in use" in output or "udp/" in output
             self.stop()
             if not lost_race:
                 break

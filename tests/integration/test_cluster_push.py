@@ -82,7 +82,7 @@ def _start_on(server, rtmp_port, http_port):
 
     def start(timeout=10):
         argv = [harness.relaycast_bin(), "serve", "--bind", HOST, "--rtmp-port", str(rtmp_port),
-                "--http-port", str(http_port), "--log-level", "info", "--workers", "2"]
+                "--http-port", str(http_port), "--srt-port", "0", "--log-level", "info", "--workers", "2"]
         server.rtmp_port, server.http_port = rtmp_port, http_port
         server.log_path = server.workdir.file("relaycast-late", "log")
         server.proc = harness.Proc("relaycast late", argv, server.workdir, stdout_path=server.log_path)
