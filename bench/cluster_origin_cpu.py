@@ -41,7 +41,7 @@ class Node:
     def __init__(self, workdir, name, workers, config=""):
         self.rtmp, self.http = free_port(), free_port()
         argv = [BIN, "serve", "--bind", HOST, "--rtmp-port", str(self.rtmp), "--http-port", str(self.http),
-                "--workers", str(workers), "--log-level", "warn"]
+                "--workers", str(workers), "--log-level", "warn", "--srt-port", "0"]
         if config:
             path = os.path.join(workdir, f"{name}.toml")
             with open(path, "w") as f:

@@ -168,7 +168,7 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
   const config = path.join(workdir, "relaycast.toml");
   fs.writeFileSync(config, `[server]\nstate_dir = "${path.join(workdir, "state")}"\n`);
   const relaycast = start("relaycast", [relaycastBin(), "serve", "--config", config, "--bind", HOST,
-                                        "--rtmp-port", String(rtmpPort), "--http-port", String(httpPort)]);
+                                        "--rtmp-port", String(rtmpPort), "--http-port", String(httpPort), "--srt-port", "0"]);
   for (let i = 0; !((await accepts(rtmpPort)) && (await accepts(httpPort))); ++i) {
     assert.ok(relaycast.exitCode === null && i < 100, `relaycast did not start listening\n${logTail(relaycast)}`);
     await sleep(100);
@@ -351,7 +351,8 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
     const tokenConfig = path.join(workdir, "token.toml");
     fs.writeFileSync(tokenConfig, `[server]\nstate_dir = "${path.join(workdir, "state2")}"\n[api]\ntoken = "s3cret-token"\n`);
     tokenServer = start("relaycast-token", [relaycastBin(), "serve", "--config", tokenConfig, "--bind", HOST,
-                                            "--rtmp-port", String(await freePort()), "--http-port", String(tokenHttpPort)]);
+                                            "--rtmp-port", String(await freePort()), "--http-port", String(tokenHttpPort),
+                                            "--srt-port", "0"]);
     for (let i = 0; !(await accepts(tokenHttpPort)); ++i) {
       assert.ok(tokenServer.exitCode === null && i < 100, `relaycast with a token did not start\n${logTail(tokenServer)}`);
       await sleep(100);

@@ -96,7 +96,7 @@ class Tls(IntegrationTest):
         with open(config, "w") as f:
             f.write("[tls]\ncertificate = \"/nonexistent/cert.pem\"\n")
         out = subprocess.run([relaycast_bin(), "serve", "--bind", HOST, "--rtmp-port", str(rtmp), "--http-port",
-                              str(http), "--config", config], capture_output=True, text=True, timeout=10)
+                              str(http), "--srt-port", "0", "--config", config], capture_output=True, text=True, timeout=10)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("/nonexistent/cert.pem", out.stdout + out.stderr)
 
