@@ -10,7 +10,7 @@ FUZZ_TEST_SECONDS ?= 10
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-unit test-asan test-fuzz fuzz fuzz-build bench soak clean
+.PHONY: all deps build run test test-unit test-asan test-fuzz fuzz fuzz-build bench soak package clean
 
 all: build
 
@@ -70,6 +70,11 @@ bench: build
 # HLS): no crash, no viewer lost except by policy, RSS flat after warm-up.
 soak: build
 	python3 bench/soak.py --duration 600 --viewers 200 --reconnect 30
+
+# The Debian package of what `build` made: $(BUILD_DIR)/relaycast_<version>_<arch>.deb
+# (binary, /etc/relaycast/relaycast.toml, relaycast.service; see packaging/deb/).
+package: build
+	bash scripts/package-deb.sh $(BUILD_DIR) $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
