@@ -12,6 +12,8 @@ packages=(
   libhiredis-dev redis-server
   # SRT listener (Debian's ffmpeg links the GnuTLS flavour; both coexist)
   libsrt-openssl-dev
+  # make package: dpkg-shlibdeps computes the package's Depends
+  dpkg-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 ffmpeg curl
   # promtool checks /metrics in the tests (Debian ships it in prometheus)

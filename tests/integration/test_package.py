@@ -127,6 +127,42 @@ class PackageTest(IntegrationTest):
         with open(os.path.join(self.control, "postinst")) as f:
             self.assertIn("adduser --quiet --system --group", f.read())
 
+    def run_maintainer_script(self, script, *args, user_exists=False):
+        """A maintainer script with adduser, getent, install and systemctl replaced by
+        stubs that log their arguments: which commands it runs, without touching this
+        machine. (No systemd runs here, so the daemon-reload/start branch is not taken.)"""
+        stubs = os.path.join(self.workdir.path, f"stubs-{script}-{int(user_exists)}")
+        os.makedirs(stubs, exist_ok=True)
+        calls = os.path.join(stubs, "calls")
+        for name, status in (("adduser", 0), ("install", 0), ("systemctl", 0), ("getent", 0 if user_exists else 2)):
+            with open(os.path.join(stubs, name), "w") as f:
+                f.write(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\nexit {status}\n')
+            os.chmod(os.path.join(stubs, name), 0o755)
+        env = dict(os.environ, PATH=f"{stubs}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+        out = run(["sh", os.path.join(self.control, script), *args], env=env)
+        self.assertEqual(out.returncode, 0, f"{script} {' '.join(args)}: {out.stderr}")
+        if not os.path.exists(calls):
+            return []
+        with open(calls) as f:
+            return f.read().splitlines()
+
+    def test_postinst_creates_the_user_and_state_dir_and_enables_the_unit(self):
+        calls = self.run_maintainer_script("postinst", "configure", "")
+        self.assertIn("getent passwd relaycast", calls)
+        adduser = [c for c in calls if c.startswith("adduser ")]
+        self.assertEqual(len(adduser), 1, calls)
+        self.assertRegex(adduser[0], r"--system .*--group .*--home /var/lib/relaycast .*relaycast$")
+        self.assertIn("install -d -o relaycast -g relaycast -m 0750 /var/lib/relaycast /var/lib/relaycast/recordings",
+                      calls)
+        self.assertIn("systemctl enable relaycast.service", calls)
+        # Upgrade or reinstall: the user is there already and is not made again.
+        again = self.run_maintainer_script("postinst", "configure", self.version, user_exists=True)
+        self.assertFalse([c for c in again if c.startswith("adduser ")], again)
+
+    def test_prerm_disables_the_unit_on_remove_but_not_on_upgrade(self):
+        self.assertIn("systemctl disable relaycast.service", self.run_maintainer_script("prerm", "remove"))
+        self.assertEqual(self.run_maintainer_script("prerm", "upgrade", self.version, user_exists=True), [])
+
     def test_depends_names_every_library_the_binary_links(self):
         depends = {re.split(r"[ (]", d.strip())[0] for d in self.field("Depends").split(",")}
         self.assertIn("adduser", depends, "postinst needs adduser")
