@@ -76,9 +76,17 @@ chmod 0644 "$stage/usr/share/man/man1/relaycast.1.gz"
 if command -v dpkg-shlibdeps >/dev/null; then
   depends="$(cd "$work" && dpkg-shlibdeps -O debian/relaycast/usr/bin/relaycast | sed -n 's/^shlibs:Depends=//p')"
 else
-  # Without dpkg-dev: the packages that own the libraries ldd finds, unversioned.
-  depends="$(ldd "$binary" | awk '$3 ~ /^\// { print $3 }' | xargs -r realpath | xargs -r dpkg -S 2>/dev/null |
-    cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g')"
+  # Without dpkg-dev: the packages that own the libraries ldd finds, unversioned. With
+  # a merged /usr a library is registered under /lib or /usr/lib: try both.
+  owner() {
+    local real; real="$(realpath "$1")"
+    for path in "$1" "$real" "${real#/usr}" "/usr${1#/usr}"; do
+      dpkg -S "$path" 2>/dev/null | cut -d: -f1 && return 0
+    done
+    echo "package-deb: warning: no package owns $1; it is not in Depends" >&2
+  }
+  depends="$(ldd "$binary" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do owner "$lib"; done |
+    sort -u | paste -sd, | sed 's/,/, /g')"
 fi
 [ -n "$depends" ] || fail "could not work out the libraries $binary needs"
 # adduser: postinst creates the relaycast user.

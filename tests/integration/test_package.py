@@ -270,7 +270,8 @@ class PackageTest(IntegrationTest):
         shutil.copytree(self.root, root, symlinks=True)
         units = os.path.join(root, "usr/lib/systemd/system")
         os.makedirs(units, exist_ok=True)
-        for pattern in ("/usr/lib/systemd/system/*.target", "/usr/lib/systemd/system/*.slice"):
+        for pattern in ("/usr/lib/systemd/system/*.target", "/usr/lib/systemd/system/*.slice",
+                        "/lib/systemd/system/*.target", "/lib/systemd/system/*.slice"):
             for unit in glob.glob(pattern):
                 shutil.copy(unit, units, follow_symlinks=False)
         os.makedirs(os.path.join(root, "bin"), exist_ok=True)
