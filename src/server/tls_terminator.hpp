@@ -14,6 +14,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "server/listener.hpp"
 #include "server/server_context.hpp"
 #include "server/worker_pool.hpp"
 
@@ -28,22 +29,22 @@ public:
   TlsTerminator(ServerContext& server, WorkerPool& workers, std::shared_ptr<boost::asio::ssl::context> tls,
                 std::string protocol, boost::asio::ip::tcp::endpoint target);
 
-  Result<void> open(const std::string& address, uint16_t port);
-  void start();
-  void stop();
-  uint16_t port() const;
+  // Accepting and admitting (connection limits) is a Listener's job, as for the plain
+  // listeners; each admitted client is served here.
+  Result<void> open(const std::string& address, uint16_t port) { return listener_.open(address, port); }
+  void start() { listener_.start(); }
+  void stop() { listener_.stop(); }
+  uint16_t port() const { return listener_.port(); }
 
 private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket,
                                      std::unique_ptr<ConnectionLimiter::Ticket> ticket);
 
   ServerContext& server_;
-  WorkerPool& workers_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::string protocol_;
   boost::asio::ip::tcp::endpoint target_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  Listener listener_;
 };
 
 }  // namespace relaycast
