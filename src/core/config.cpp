@@ -104,6 +104,9 @@ Setter push_targets(std::vector<PushTarget>& field) {
       auto app = t ? (*t)["app"].value<std::string>() : std::nullopt;
       auto stream = t ? (*t)["stream"].value<std::string>() : std::nullopt;
       auto url = t ? (*t)["url"].value<std::string>() : std::nullopt;
+      if (url && url->starts_with("rtmps://"))
+        return fail(Errc::config, "{}: \"{}\": rtmps:// push targets are not supported yet; use rtmp://, or a local "
+                    "TLS proxy (stunnel) in front of the target", where(item), *url);
       if (!app || app->empty() || !url || !url->starts_with("rtmp://"))
         return fail(Errc::config, "{}: each push needs app = \"name\" and url = \"rtmp://host[:port]/app/name\" "
                     "(stream = \"name\" or \"*\" is optional)", where(item));

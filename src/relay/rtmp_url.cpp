@@ -27,6 +27,9 @@ std::string RtmpUrl::redacted() const {
 
 Result<RtmpUrl> parse_rtmp_url(std::string_view text) {
   constexpr std::string_view scheme = "rtmp://";
+  if (text.starts_with("rtmps://"))
+    return fail(Errc::config, "\"{}\": rtmps:// is not supported for pulls and pushes yet; use rtmp://, or a "
+                "local TLS proxy (stunnel) in front of the target", text);
   if (!text.starts_with(scheme))
     return fail(Errc::config, "\"{}\" is not an rtmp:// URL (rtmp://host[:port][/app/name])", text);
   std::string_view rest = text.substr(scheme.size());
