@@ -121,8 +121,11 @@ function synchronize(sources) {
       release(s);
       continue;
     }
-    // Not enough data to go on (HAVE_FUTURE_DATA): waiting for media.
-    const starved = s.video.readyState < 3 && !s.video.seeking;
+    // Out of media: below HAVE_FUTURE_DATA, or nothing left ahead of the play head
+    // (under load Chrome may still report HAVE_FUTURE_DATA while playback has stopped).
+    const v = s.video;
+    const ahead = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
+    const starved = !v.seeking && (v.readyState < 3 || ahead < 0.05);
     s.stalledSince = starved ? (s.stalledSince ?? now) : null;
     playing.push({ s, date });
   }
