@@ -40,4 +40,20 @@ else
 fi
 OUT="$BENCH_OUT/results/fanout-$PLAYER-n$N-w$WORKERS-$(date +%Y%m%d-%H%M%S).txt"
 "$HARNESS/compare_fanout.sh" "$PID" "rtmp://127.0.0.1:$RTMP_PORT/live/{key}" "$PLAY" "$N" "$SECS" | tee "$OUT"
+
+# The kernel's floor in the same run: what one write per video frame to N readers
+# costs with no server around it (bench/sendmsg_floor.cpp). Set FLOOR=0 to skip.
+if [ "${FLOOR:-1}" = 1 ]; then
+  FLOOR_BIN="$BENCH_OUT/sendmsg_floor"
+  g++ -O2 -std=c++20 -o "$FLOOR_BIN" "$ROOT/bench/sendmsg_floor.cpp"
+  "$FLOOR_BIN" "$N" "$SECS" 30 2500 | tee -a "$OUT"
+  python3 - "$OUT" <<'PY' | tee -a "$OUT"
+import json, re, sys
+text = open(sys.argv[1]).read()
+nginx = json.loads(re.search(r"^nginx-rtmp (\{.*\})$", text, re.M).group(1))["cpu_ns_per_byte"]
+server = json.loads(re.search(r"^server +(\{.*\})$", text, re.M).group(1))["cpu_ns_per_byte"]
+floor = float(re.search(r"cpu_ns_per_byte=([0-9.]+)", text).group(1))
+print(f"FLOOR one write per frame: {floor} ns/B = {floor / nginx:.3f} x nginx-rtmp; relaycast above the floor: {server / floor:.2f} x")
+PY
+fi
 echo "saved: $OUT"
