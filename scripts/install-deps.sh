@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libssl-dev openssl nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev
+  # rtmps:// push targets and origins are verified against the system's CA store
+  ca-certificates
   # cluster: the Redis-shared node registry (hiredis) and the redis-server its tests start
   libhiredis-dev redis-server
   # SRT listener (Debian's ffmpeg links the GnuTLS flavour; both coexist)

@@ -27,7 +27,13 @@ json push_json(const relay::PushStatus& p) {
 }
 
 json rule_json(const relay::Relay::PushRuleView& r) {
-  return {{"id", r.id}, {"app", r.app}, {"stream", r.stream}, {"url", r.url}, {"source", r.source}};
+  return {{"id", r.id},
+          {"app", r.app},
+          {"stream", r.stream},
+          {"url", r.url},
+          {"source", r.source},
+          {"tls_verify", r.tls ? json(r.tls->verify) : json(nullptr)},
+          {"tls_ca_file", r.tls && !r.tls->ca_file.empty() ? json(r.tls->ca_file) : json(nullptr)}};
 }
 
 std::optional<json> parse_body(const HttpRequest& request) {
@@ -102,15 +108,24 @@ HttpResponse ControlPlane::get_pushes(const HttpRequest&, const Params&) {
 
 HttpResponse ControlPlane::add_push(const HttpRequest& request, const Params&) {
   auto body = parse_body(request);
-  const char* shape = "the body must be JSON {\"app\": \"live\", \"stream\": \"name or *\", \"url\": \"rtmp://host/app[/name]\"}";
+  const char* shape = "the body must be JSON {\"app\": \"live\", \"stream\": \"name or *\", \"url\": "
+                      "\"rtmp[s]://host/app[/name]\"} (rtmps://: \"tls_verify\": true/false and \"tls_ca_file\": "
+                      "\"/path.pem\" are optional)";
   if (!body || !(*body)["app"].is_string() || !(*body)["url"].is_string() ||
-      (body->contains("stream") && !(*body)["stream"].is_string()))
+      (body->contains("stream") && !(*body)["stream"].is_string()) ||
+      (body->contains("tls_verify") && !(*body)["tls_verify"].is_boolean()) ||
+      (body->contains("tls_ca_file") && !(*body)["tls_ca_file"].is_string()))
     return json_error(400, "bad request body", shape);
-  const std::string app = (*body)["app"];
-  const std::string stream = body->contains("stream") ? (*body)["stream"].get<std::string>() : "*";
+  PushTarget target{.app = (*body)["app"].get<std::string>(),
+                    .stream = body->contains("stream") ? (*body)["stream"].get<std::string>() : "*",
+                    .url = (*body)["url"].get<std::string>()};
+  if (body->contains("tls_verify")) target.tls_verify = (*body)["tls_verify"].get<bool>();
+  if (body->contains("tls_ca_file")) target.tls_ca_file = (*body)["tls_ca_file"].get<std::string>();
+  const std::string& app = target.app;
+  const std::string& stream = target.stream;
   if (!valid_stream_segment(app) || (stream != "*" && !valid_stream_segment(stream)))
     return json_error(400, "bad stream", fmt::format("\"{}/{}\" is not app/name or app/* (letters, digits, _ - .)", app, stream));
-  auto rule = context_.relay.add_push_rule(app, stream, (*body)["url"].get<std::string>(), server_.main_context().get_executor());
+  auto rule = context_.relay.add_push_rule(target, server_.main_context().get_executor());
   if (!rule) return json_error(400, "bad push", rule.error().message());
   spdlog::info("API: added push rule {}: {}/{} to {}", rule->id, rule->app, rule->stream, rule->url);
   json started = json::array();

@@ -27,7 +27,9 @@ struct ClientOptions {
   uint64_t client_id = 0;
   std::string key;
   std::string node;      // a node id
-  std::string push_url;  // rtmp://...
+  std::string push_url;  // rtmp://... or rtmps://...
+  bool push_no_tls_verify = false;
+  std::string push_tls_ca_file;
   uint64_t push_id = 0;
 };
 

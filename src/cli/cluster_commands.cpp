@@ -104,13 +104,21 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
   auto* padd = pushes->add_subcommand("add", "Push what is published as APP/NAME (or every stream of APP) to URL");
   common(padd);
   padd->add_option("stream", o.stream, "APP/NAME, or APP for every stream of the app")->required();
-  padd->add_option("url", o.push_url, "rtmp://host[:port]/app[/name]; without a name the local one is used")->required();
+  padd->add_option("url", o.push_url,
+                   "rtmp://host[:port]/app[/name] or rtmps://... (TLS, port 443 by default); without a name the "
+                   "local one is used")->required();
+  padd->add_flag("--no-tls-verify", o.push_no_tls_verify,
+                 "rtmps://: take any certificate (self-signed test targets); default [relay] tls_verify");
+  padd->add_option("--tls-ca-file", o.push_tls_ca_file,
+                   "rtmps://: PEM file of the CAs to trust instead of the system's (a path on the server)");
   padd->callback([&] {
     run = [&] {
       const auto slash = o.stream.find('/');
       json body = {{"app", o.stream.substr(0, slash)},
                    {"stream", slash == std::string::npos ? "*" : o.stream.substr(slash + 1)},
                    {"url", o.push_url}};
+      if (o.push_no_tls_verify) body["tls_verify"] = false;
+      if (!o.push_tls_ca_file.empty()) body["tls_ca_file"] = o.push_tls_ca_file;
       return run_request(
           o, http::verb::post, "/api/v1/pushes",
           [](const json& b) {

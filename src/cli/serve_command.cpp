@@ -26,7 +26,8 @@ void add_serve_command(CLI::App& app, ServeOptions& o) {
   serve->add_option("--role", o.role, "origin (takes ingest) or edge (pulls from origins on demand) (cluster.role)")
       ->check(CLI::IsMember({"origin", "edge"}));
   serve->add_option("--origin", o.origins,
-                    "rtmp://host:port of an origin an edge pulls from; repeat for failover, in order (cluster.origins)");
+                    "rtmp://host:port (or rtmps://, checked as [relay] tls_verify says) of an origin an edge pulls "
+                    "from; repeat for failover, in order (cluster.origins)");
   serve->add_flag("--demo", o.demo, "Also publish a generated test pattern with a clock and a tone as live/demo");
 }
 

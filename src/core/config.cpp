@@ -92,6 +92,36 @@ Setter string_list(std::vector<std::string>& field, std::string_view what) {
   };
 }
 
+// One [[relay.push]] table. Unknown keys are refused here too: a misspelt tls_verify
+// would otherwise leave verification on (or off) without a word.
+Result<PushTarget> push_target(const toml::node& item) {
+  const char* shape = "each push needs app = \"name\" and url = \"rtmp://host[:port]/app/name\" or "
+                      "\"rtmps://host[:port]/app/name\" (stream = \"name\" or \"*\", tls_verify and tls_ca_file "
+                      "are optional)";
+  const auto* t = item.as_table();
+  if (!t) return fail(Errc::config, "{}: {}", where(item), shape);
+  for (const auto& [key, value] : *t)
+    if (key != "app" && key != "stream" && key != "url" && key != "tls_verify" && key != "tls_ca_file")
+      return fail(Errc::config, "{}: unknown key \"{}\" in a push; {}", where(value), key.str(), shape);
+  auto app = (*t)["app"].value<std::string>();
+  auto stream = (*t)["stream"].value<std::string>();
+  auto url = (*t)["url"].value<std::string>();
+  if (!app || app->empty() || !url || !(url->starts_with("rtmp://") || url->starts_with("rtmps://")))
+    return fail(Errc::config, "{}: {}", where(item), shape);
+  PushTarget target{*app, stream.value_or("*"), *url};
+  if (const auto* verify = t->get("tls_verify")) {
+    if (!verify->is_boolean()) return fail(Errc::config, "{}: tls_verify must be true or false", where(*verify));
+    target.tls_verify = *verify->value<bool>();
+  }
+  if (const auto* ca = t->get("tls_ca_file")) {
+    if (!ca->is_string()) return fail(Errc::config, "{}: tls_ca_file must be a string (a PEM file)", where(*ca));
+    target.tls_ca_file = *ca->value<std::string>();
+  }
+  if ((target.tls_verify || !target.tls_ca_file.empty()) && !url->starts_with("rtmps://"))
+    return fail(Errc::config, "{}: \"{}\": tls_verify and tls_ca_file apply to rtmps:// URLs only", where(item), *url);
+  return target;
+}
+
 Setter push_targets(std::vector<PushTarget>& field) {
   return [&field](const toml::node& n) -> Result<void> {
     const auto* array = n.as_array();
@@ -100,17 +130,9 @@ Setter push_targets(std::vector<PushTarget>& field) {
                   where(n));
     field.clear();
     for (const auto& item : *array) {
-      const auto* t = item.as_table();
-      auto app = t ? (*t)["app"].value<std::string>() : std::nullopt;
-      auto stream = t ? (*t)["stream"].value<std::string>() : std::nullopt;
-      auto url = t ? (*t)["url"].value<std::string>() : std::nullopt;
-      if (url && url->starts_with("rtmps://"))
-        return fail(Errc::config, "{}: \"{}\": rtmps:// push targets are not supported yet; use rtmp://, or a local "
-                    "TLS proxy (stunnel) in front of the target", where(item), *url);
-      if (!app || app->empty() || !url || !url->starts_with("rtmp://"))
-        return fail(Errc::config, "{}: each push needs app = \"name\" and url = \"rtmp://host[:port]/app/name\" "
-                    "(stream = \"name\" or \"*\" is optional)", where(item));
-      field.push_back({*app, stream.value_or("*"), *url});
+      auto target = push_target(item);
+      if (!target) return std::unexpected(std::move(target.error()));
+      field.push_back(std::move(*target));
     }
     return {};
   };
@@ -260,7 +282,10 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"public_rtmp_url", string_key(c.cluster.public_rtmp_url)},
         {"public_http_url", string_key(c.cluster.public_http_url)},
         {"balance_app", string_key(c.cluster.balance_app)}}},
-      {"relay", {{"push", push_targets(c.relay.push)}}},
+      {"relay",
+       {{"push", push_targets(c.relay.push)},
+        {"tls_verify", bool_key(c.relay.tls_verify)},
+        {"tls_ca_file", string_key(c.relay.tls_ca_file)}}},
       {"health",
        {{"measure_ms", unsigned_key(c.health.measure_ms, 1000, 60000)},
         {"baseline_ms", unsigned_key(c.health.baseline_ms, 2000, 3600000)},

@@ -3,6 +3,7 @@
 // file is given. A TOML file overrides any key; command-line flags override the file.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -240,13 +241,24 @@ struct ClusterConfig {
 struct PushTarget {
   std::string app;
   std::string stream = "*";  // a name, or "*" for every stream of the app
-  std::string url;           // rtmp://host[:port]/app/name
+  std::string url;           // rtmp://host[:port]/app/name or rtmps://host[:port]/app/name (port 443)
+  // rtmps:// only: this target's own [relay] tls_verify / tls_ca_file; unset/empty: [relay]'s.
+  std::optional<bool> tls_verify;
+  std::string tls_ca_file;
 
   bool operator==(const PushTarget&) const = default;
 };
 
 struct RelayConfig {
   std::vector<PushTarget> push;
+  // rtmps:// push targets and origins (cluster.origins): the server's certificate must
+  // chain to a trusted CA and name the URL's host (what a public platform's ingest
+  // needs). false: any certificate is taken (self-signed test setups; no protection
+  // against a man in the middle).
+  bool tls_verify = true;
+  // PEM file of the CA certificates trusted instead of the system's store (a private
+  // origin's own CA, or a self-signed certificate itself); empty: the system's store.
+  std::string tls_ca_file;
 
   bool operator==(const RelayConfig&) const = default;
 };

@@ -9,6 +9,19 @@ namespace relaycast::relay {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
+namespace {
+
+ClientTlsSettings relay_tls(const RelayConfig& relay) { return {.verify = relay.tls_verify, .ca_file = relay.tls_ca_file}; }
+
+// What a push's TLS is checked with: its own settings, else [relay]'s.
+ClientTlsSettings push_tls(ClientTlsSettings relay, const PushTarget& target) {
+  if (target.tls_verify) relay.verify = *target.tls_verify;
+  if (!target.tls_ca_file.empty()) relay.ca_file = target.tls_ca_file;
+  return relay;
+}
+
+}  // namespace
+
 Result<void> check_config(const Config& config) {
   const auto& c = config.cluster;
   // With a registry to ask (Redis, or the origins it heartbeats to), an edge learns
@@ -19,6 +32,9 @@ Result<void> check_config(const Config& config) {
   for (const auto& origin : c.origins) {
     auto url = parse_rtmp_url(origin);
     if (!url) return std::unexpected(std::move(url.error()).context("cluster.origins"));
+    if (url->tls)
+      if (auto tls = make_client_tls_context(relay_tls(config.relay)); !tls)
+        return std::unexpected(std::move(tls.error()).context(fmt::format("cluster.origins {}", origin)));
   }
   if (c.backoff_min_ms > c.backoff_max_ms)
     return fail(Errc::config, "cluster.backoff_min_ms ({}) is over cluster.backoff_max_ms ({})", c.backoff_min_ms,
@@ -27,6 +43,9 @@ Result<void> check_config(const Config& config) {
     auto url = parse_rtmp_url(push.url);
     if (!url) return std::unexpected(std::move(url.error()).context("relay.push"));
     if (url->app.empty()) return fail(Errc::config, "relay.push: \"{}\" has no app (rtmp://host/app/name)", push.url);
+    if (url->tls)
+      if (auto tls = make_client_tls_context(push_tls(relay_tls(config.relay), push)); !tls)
+        return std::unexpected(std::move(tls.error()).context(fmt::format("relay.push {}", url->redacted())));
   }
   return {};
 }
@@ -35,7 +54,8 @@ Relay::Relay(const Config& config, StreamRegistry& streams)
     : edge_(config.cluster.role == "edge"),
       forward_publish_(config.cluster.forward_publish),
       play_wait_(config.cluster.play_wait_ms),
-      streams_(streams) {
+      streams_(streams),
+      tls_defaults_(relay_tls(config.relay)) {
   const auto& c = config.cluster;
   const RtmpClientOptions client{.chunk_size = config.rtmp.chunk_size,
                                  .connect_timeout = milliseconds(c.connect_timeout_ms),
@@ -44,6 +64,11 @@ Relay::Relay(const Config& config, StreamRegistry& streams)
   for (const auto& origin : c.origins)
     if (auto url = parse_rtmp_url(origin)) pull_options_.origins.push_back(*url);
   pull_options_.client = client;
+  // An edge's origins (and the registry's answers) may be rtmps://; its forwards too.
+  if (edge_) {
+    if (auto tls = tls_context(tls_defaults_)) pull_options_.client.tls = *tls;
+    else spdlog::error("rtmps:// origins: {}", tls.error().message());
+  }
   pull_options_.stall_timeout = milliseconds(c.stall_timeout_ms);
   pull_options_.idle_timeout = milliseconds(c.idle_timeout_ms);
   pull_options_.backoff_min_ms = c.backoff_min_ms;
@@ -55,9 +80,43 @@ Relay::Relay(const Config& config, StreamRegistry& streams)
                    .send_timeout = milliseconds(config.rtmp.send_timeout_ms),
                    .backoff_min_ms = c.backoff_min_ms,
                    .backoff_max_ms = c.backoff_max_ms};
-  for (const auto& push : config.relay.push)
-    if (auto url = parse_rtmp_url(push.url))
-      push_rules_.push_back({next_rule_id_++, push.app, push.stream, *url, "config"});
+  for (const auto& push : config.relay.push) {
+    auto rule = make_push_rule(push, "config");
+    if (!rule) {
+      spdlog::error("relay.push {}: {}", push.app, rule.error().message());
+      continue;
+    }
+    rule->id = next_rule_id_++;
+    push_rules_.push_back(std::move(*rule));
+  }
+}
+
+Result<std::shared_ptr<asio::ssl::context>> Relay::tls_context(const ClientTlsSettings& settings) {
+  std::lock_guard lock(tls_mutex_);
+  if (auto it = tls_contexts_.find(settings); it != tls_contexts_.end()) return it->second;
+  auto made = make_client_tls_context(settings);
+  if (made) tls_contexts_.emplace(settings, *made);
+  return made;
+}
+
+Result<Relay::PushRule> Relay::make_push_rule(const PushTarget& target, std::string source) {
+  auto url = parse_rtmp_url(target.url);
+  if (!url) return std::unexpected(std::move(url.error()));
+  if (url->app.empty()) return fail(Errc::config, "\"{}\" has no app (rtmp[s]://host[:port]/app[/name])", target.url);
+  if (target.app.empty()) return fail(Errc::config, "a push needs the app whose streams it pushes");
+  if (!url->tls && (target.tls_verify || !target.tls_ca_file.empty()))
+    return fail(Errc::config, "{}: tls_verify and tls_ca_file apply to rtmps:// URLs only", url->redacted());
+  PushRule rule{.app = target.app,
+                .stream = target.stream.empty() ? "*" : target.stream,
+                .url = *url,
+                .source = std::move(source)};
+  if (url->tls) {
+    rule.tls = push_tls(tls_defaults_, target);
+    auto context = tls_context(*rule.tls);
+    if (!context) return std::unexpected(std::move(context.error()).context(url->redacted()));
+    rule.tls_context = *context;
+  }
+  return rule;
 }
 
 bool Relay::PushRule::matches(const std::string& key) const {
@@ -75,7 +134,7 @@ RtmpUrl Relay::PushRule::target_for(const std::string& key) const {
 }
 
 Relay::PushRuleView Relay::view(const PushRule& rule) {
-  return {rule.id, rule.app, rule.stream, rule.url.redacted(), rule.source};
+  return {rule.id, rule.app, rule.stream, rule.url.redacted(), rule.source, rule.tls};
 }
 
 std::vector<Relay::PushRuleView> Relay::push_rules() const {
@@ -85,22 +144,20 @@ std::vector<Relay::PushRuleView> Relay::push_rules() const {
   return out;
 }
 
-Result<Relay::PushRuleView> Relay::add_push_rule(const std::string& app, const std::string& stream,
-                                                 const std::string& url, asio::any_io_executor executor) {
-  auto parsed = parse_rtmp_url(url);
-  if (!parsed) return std::unexpected(std::move(parsed.error()));
-  if (parsed->app.empty()) return fail(Errc::config, "\"{}\" has no app (rtmp://host[:port]/app[/name])", url);
-  if (app.empty()) return fail(Errc::config, "a push needs the app whose streams it pushes");
+Result<Relay::PushRuleView> Relay::add_push_rule(const PushTarget& target, asio::any_io_executor executor) {
+  auto made = make_push_rule(target, "api");
+  if (!made) return std::unexpected(std::move(made.error()));
   PushRule rule;
   {
     std::lock_guard lock(mutex_);
-    rule = {next_rule_id_++, app, stream.empty() ? "*" : stream, *parsed, "api"};
-    push_rules_.push_back(rule);
+    made->id = next_rule_id_++;
+    rule = *made;
+    push_rules_.push_back(std::move(*made));
   }
   // Published here, not pulled: an edge restreams nothing it only relays.
   for (const auto& live : streams_.list())
     if (live->publisher().protocol != "relay" && !live->ended() && rule.matches(live->key()))
-      start_push(live, {rule.target_for(live->key())}, false, executor, rule.id);
+      start_push(live, {rule.target_for(live->key())}, false, executor, rule.tls_context, rule.id);
   return view(rule);
 }
 
@@ -186,18 +243,22 @@ void Relay::on_publish(const std::shared_ptr<Stream>& stream, std::string_view q
     for (const auto& rule : push_rules_)
       if (rule.matches(key)) rules.push_back(rule);
   }
-  for (const auto& rule : rules) start_push(stream, {rule.target_for(key)}, false, executor, rule.id);
+  for (const auto& rule : rules)
+    start_push(stream, {rule.target_for(key)}, false, executor, rule.tls_context, rule.id);
   if (edge_ && forward_publish_) {
     std::vector<RtmpUrl> targets;
     const std::string remote = query.empty() ? name : fmt::format("{}?{}", name, query);
     for (const auto& origin : pull_options_.origins) targets.push_back(origin.with_stream(app, remote));
-    start_push(stream, std::move(targets), true, executor);
+    start_push(stream, std::move(targets), true, executor, pull_options_.client.tls);
   }
 }
 
 void Relay::start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
-                       asio::any_io_executor executor, uint64_t rule) {
-  auto task = std::make_shared<PushTask>(next_push_id_++, stream, std::move(targets), forward, push_options_, rule);
+                       asio::any_io_executor executor, const std::shared_ptr<asio::ssl::context>& tls,
+                       uint64_t rule) {
+  PushOptions options = push_options_;
+  options.client.tls = tls;
+  auto task = std::make_shared<PushTask>(next_push_id_++, stream, std::move(targets), forward, options, rule);
   {
     std::lock_guard lock(mutex_);
     std::erase_if(pushes_, [](const auto& p) { return p->done(); });

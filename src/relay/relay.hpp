@@ -6,6 +6,7 @@
 // (may_publish), a publish started (on_publish). Thread-safe.
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/config.hpp"
+#include "relay/client_tls.hpp"
 #include "relay/edge_pull.hpp"
 #include "relay/push_status.hpp"
 #include "relay/push_task.hpp"
@@ -25,7 +27,7 @@
 namespace relaycast::relay {
 
 // What is wrong with the [cluster] and [relay] sections (unparsable URLs, an edge
-// without origins), as a start-up error.
+// without origins, an unreadable tls_ca_file), as a start-up error.
 Result<void> check_config(const Config& config);
 
 class Relay {
@@ -75,11 +77,12 @@ public:
     std::string app, stream;  // stream: a name or "*"
     std::string url;          // redacted (RtmpUrl::redacted)
     std::string source;       // "config" or "api"
+    std::optional<ClientTlsSettings> tls;  // rtmps:// targets: how the server's certificate is checked
   };
   std::vector<PushRuleView> push_rules() const;
-  // The error says what is wrong with the rule (Errc::config).
-  Result<PushRuleView> add_push_rule(const std::string& app, const std::string& stream, const std::string& url,
-                                     boost::asio::any_io_executor executor);
+  // The error says what is wrong with the rule (Errc::config). target.stream: a name,
+  // or "*"/empty for every stream of the app.
+  Result<PushRuleView> add_push_rule(const PushTarget& target, boost::asio::any_io_executor executor);
   // Errc::not_found when there is no such rule; the number of pushes stopped.
   Result<size_t> remove_push_rule(uint64_t id);
   // Streams being pulled now (pending or live).
@@ -92,11 +95,18 @@ private:
     std::string app, stream;
     RtmpUrl url;
     std::string source;
+    std::optional<ClientTlsSettings> tls;  // set for rtmps:// URLs
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
     bool matches(const std::string& key) const;
     RtmpUrl target_for(const std::string& key) const;
   };
+  // A rule as written (config or API): its URL parsed, its TLS context made.
+  Result<PushRule> make_push_rule(const PushTarget& target, std::string source);
+  // One context per TLS setting, shared by every push and pull that uses it.
+  Result<std::shared_ptr<boost::asio::ssl::context>> tls_context(const ClientTlsSettings& settings);
   void start_push(const std::shared_ptr<Stream>& stream, std::vector<RtmpUrl> targets, bool forward,
-                  boost::asio::any_io_executor executor, uint64_t rule = 0);
+                  boost::asio::any_io_executor executor, const std::shared_ptr<boost::asio::ssl::context>& tls,
+                  uint64_t rule = 0);
   static PushRuleView view(const PushRule& rule);
 
   const bool edge_;
@@ -108,6 +118,9 @@ private:
   StreamHook pull_options_hook_;
   OriginLocator locator_;
   std::vector<PushRule> push_rules_;
+  const ClientTlsSettings tls_defaults_;  // [relay] tls_verify, tls_ca_file
+  std::mutex tls_mutex_;
+  std::map<ClientTlsSettings, std::shared_ptr<boost::asio::ssl::context>> tls_contexts_;  // under tls_mutex_
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<EdgePull>> pulls_;

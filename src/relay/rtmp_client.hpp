@@ -1,7 +1,9 @@
 #pragma once
-// An RTMP client connection over TCP: rtmp::ClientHandshake and rtmp::ClientConnection
-// driven by a socket, every wait bounded by a deadline, every failure an Error that
-// names the peer and what was being done. Used from one executor only.
+// An RTMP client connection over TCP, or TLS for rtmps:// URLs: rtmp::ClientHandshake
+// and rtmp::ClientConnection driven by a ClientTransport, every wait bounded by a
+// deadline, every failure an Error that names the peer and what was being done. Used
+// from one executor only.
+#include <memory>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "core/buffer.hpp"
 #include "core/error.hpp"
 #include "protocol/rtmp/client_connection.hpp"
+#include "relay/client_transport.hpp"
 #include "relay/rtmp_url.hpp"
 
 namespace relaycast::relay {
@@ -21,6 +24,9 @@ struct RtmpClientOptions {
   uint32_t chunk_size = 60000;
   std::chrono::milliseconds connect_timeout{3000};
   rtmp::ChunkReaderLimits limits;
+  // For rtmps:// URLs (make_client_tls_context); null: one that verifies against the
+  // system's CA store is made for the connection.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class RtmpClient {
@@ -29,7 +35,7 @@ public:
 
   RtmpClient(boost::asio::any_io_executor executor, rtmp::ClientRole role, RtmpUrl url, RtmpClientOptions options);
 
-  // Resolves, connects, shakes hands and goes through connect, createStream and
+  // Resolves, connects, shakes hands (TLS first for rtmps://) and goes through connect, createStream and
   // play/publish until the server starts the stream, within the connect timeout.
   boost::asio::awaitable<Result<void>> start();
 
@@ -57,8 +63,9 @@ private:
   boost::asio::awaitable<Result<size_t>> read_some(Clock::time_point deadline, const char* doing);
   boost::asio::awaitable<Result<void>> write_output(Clock::time_point deadline, const char* doing);
   Error fail_io(const boost::system::error_code& ec, const char* doing) const;
+  boost::asio::awaitable<Result<void>> tls_handshake(Clock::time_point deadline);
 
-  boost::asio::ip::tcp::socket socket_;
+  ClientTransport transport_;
   boost::asio::steady_timer timer_;
   const RtmpUrl url_;
   const RtmpClientOptions options_;

@@ -10,7 +10,7 @@ std::string RtmpUrl::node() const {
   return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
-std::string RtmpUrl::tc_url() const { return fmt::format("rtmp://{}/{}", node(), app); }
+std::string RtmpUrl::tc_url() const { return fmt::format("{}://{}/{}", scheme(), node(), app); }
 
 RtmpUrl RtmpUrl::with_stream(std::string_view a, std::string_view s) const {
   RtmpUrl out = *this;
@@ -22,22 +22,25 @@ RtmpUrl RtmpUrl::with_stream(std::string_view a, std::string_view s) const {
 std::string RtmpUrl::redacted() const {
   std::string name = stream.substr(0, stream.find('?'));
   if (name.size() > 4) name = name.substr(0, 4) + "...";
-  return fmt::format("rtmp://{}/{}{}{}", node(), app, stream.empty() ? "" : "/", name);
+  return fmt::format("{}://{}/{}{}{}", scheme(), node(), app, stream.empty() ? "" : "/", name);
 }
 
 Result<RtmpUrl> parse_rtmp_url(std::string_view text) {
-  constexpr std::string_view scheme = "rtmp://";
-  if (text.starts_with("rtmps://"))
-    return fail(Errc::config, "\"{}\": rtmps:// is not supported for pulls and pushes yet; use rtmp://, or a "
-                "local TLS proxy (stunnel) in front of the target", text);
-  if (!text.starts_with(scheme))
-    return fail(Errc::config, "\"{}\" is not an rtmp:// URL (rtmp://host[:port][/app/name])", text);
-  std::string_view rest = text.substr(scheme.size());
+  RtmpUrl url;
+  std::string_view rest;
+  if (text.starts_with("rtmps://")) {
+    url.tls = true;
+    url.port = 443;
+    rest = text.substr(8);
+  } else if (text.starts_with("rtmp://")) {
+    rest = text.substr(7);
+  } else {
+    return fail(Errc::config, "\"{}\" is not an rtmp:// or rtmps:// URL (rtmp[s]://host[:port][/app/name])", text);
+  }
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
 
-  RtmpUrl url;
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const size_t close = authority.find(']');

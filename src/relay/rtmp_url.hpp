@@ -1,5 +1,6 @@
 #pragma once
-// rtmp://host[:port][/app[/name]] as origins and push targets are written.
+// rtmp://host[:port][/app[/name]] and rtmps://... (RTMP over TLS, port 443 by default,
+// as the platforms' ingest URLs use it) as origins and push targets are written.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,10 +12,13 @@ namespace relaycast::relay {
 struct RtmpUrl {
   std::string host;
   uint16_t port = 1935;
+  bool tls = false;    // rtmps://
   std::string app;     // first path segment; empty for an origin ("rtmp://o1:1935")
   std::string stream;  // the rest, with any "?query": what to play or publish
 
-  // connect's tcUrl: "rtmp://host:port/app".
+  // "rtmp" or "rtmps"
+  std::string_view scheme() const { return tls ? "rtmps" : "rtmp"; }
+  // connect's tcUrl: "rtmp://host:port/app" (rtmps:// for TLS).
   std::string tc_url() const;
   // The same node, with app/stream set (an origin given for a stream).
   RtmpUrl with_stream(std::string_view app, std::string_view stream) const;
