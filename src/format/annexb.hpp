@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "media/h264.hpp"
+#include "media/hevc_config_record.hpp"
 
 namespace relaycast::annexb {
 
@@ -34,6 +35,15 @@ Result<void> gather_access_unit(std::span<const uint8_t> avcc, const h264::AvcDe
 
 // The same access unit copied into `out`; for tests and tools.
 Result<void> append_access_unit(std::span<const uint8_t> avcc, const h264::AvcDecoderConfig& config,
+                                bool keyframe, std::vector<uint8_t>& out);
+
+// HEVC (ITU-T H.265 Annex B, as MPEG-TS stream_type 0x24 carries it), in the same way:
+// an access unit delimiter (type 35) first, in-band ones dropped (7.4.2.4.4 wants it
+// first); on a keyframe or an IRAP picture the VPS, SPS and PPS of `config` unless the
+// access unit carries all three; then the NAL units of `hvcc` in their order.
+Result<void> gather_access_unit(std::span<const uint8_t> hvcc, const hevc::HevcDecoderConfig& config,
+                                bool keyframe, std::vector<std::span<const uint8_t>>& pieces);
+Result<void> append_access_unit(std::span<const uint8_t> hvcc, const hevc::HevcDecoderConfig& config,
                                 bool keyframe, std::vector<uint8_t>& out);
 
 }  // namespace relaycast::annexb

@@ -33,6 +33,7 @@ enum ExPacketType : uint8_t {
 constexpr uint8_t kIsExHeader = 0x80;
 constexpr uint8_t kFourCcHevc[4] = {'h', 'v', 'c', '1'};
 constexpr uint8_t kFourCcAvc[4] = {'a', 'v', 'c', '1'};
+constexpr uint8_t kFourCcAv1[4] = {'a', 'v', '0', '1'};
 
 std::string_view video_codec_name(int codec_id) {
   switch (codec_id) {
@@ -111,13 +112,17 @@ Result<MediaPacket> ex_video_packet(int64_t dts, const Buffer& body) {
   Codec codec = Codec::none;
   if (std::ranges::equal(fourcc, kFourCcHevc)) codec = Codec::hevc;
   if (std::ranges::equal(fourcc, kFourCcAvc)) codec = Codec::h264;
+  // AV1 is passed through as it came: the sequence start is the
+  // AV1CodecConfigurationRecord, the frames are OBUs, for FLV players only.
+  if (std::ranges::equal(fourcc, kFourCcAv1)) codec = Codec::av1;
   if (codec == Codec::none) {
-    // 'av01' and 'vp09' are valid Enhanced RTMP, but their payloads are not NAL units.
     return fail(Errc::unsupported, "video codec '{}' (Enhanced RTMP) is not supported", printable_fourcc(fourcc));
   }
   switch (packet_type) {
     case kSequenceStart: return video_packet(codec, frame_type, VideoPart::config, 0, dts, body.slice(5));
     case kCodedFrames:
+      // Only the NAL unit codecs have a CompositionTime; AV1 has no reordering.
+      if (codec == Codec::av1) return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
       if (body.size() < 8) return fail(Errc::truncated, "{} CodedFrames header of {} bytes", to_string(codec), body.size());
       return video_packet(codec, frame_type, VideoPart::frames, load_si24(body.data() + 5), dts, body.slice(8));
     case kCodedFramesX: return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
@@ -343,6 +348,11 @@ size_t body_prefix(const MediaPacket& p, uint8_t* out) {
       store_u24be(out + 5, uint32_t(cts) & 0xffffff);
       return 8;
     }
+    case Codec::av1:
+      // Enhanced RTMP v1: AV1 CodedFrames carry no CompositionTime.
+      out[0] = uint8_t(kIsExHeader | frame_type << 4 | (p.config ? kSequenceStart : kCodedFrames));
+      std::copy(std::begin(kFourCcAv1), std::end(kFourCcAv1), out + 1);
+      return 5;
     case Codec::aac:
       out[0] = kAacAudioByte;
       out[1] = p.config ? 0 : 1;
@@ -352,7 +362,8 @@ size_t body_prefix(const MediaPacket& p, uint8_t* out) {
 }
 
 bool carries(Codec codec) {
-  return codec == Codec::h264 || codec == Codec::hevc || codec == Codec::aac || codec == Codec::script;
+  return codec == Codec::h264 || codec == Codec::hevc || codec == Codec::av1 || codec == Codec::aac ||
+         codec == Codec::script;
 }
 
 uint8_t tag_type(TrackKind kind) {

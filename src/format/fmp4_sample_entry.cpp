@@ -14,9 +14,13 @@ void write_sample_entry_header(ByteWriter& w) {
 
 // ISO 14496-12 12.1.3 VisualSampleEntry('avc1'), ISO 14496-15 5.4.2.1 AVCSampleEntry
 // with its AVCConfigurationBox ('avcC'), whose body is the AVCDecoderConfigurationRecord
-// exactly as RTMP/FLV delivers it.
-void write_avc1(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDetails& details) {
-  Box avc1(out, "avc1");
+// exactly as RTMP/FLV delivers it. HEVC is the same with 'hvc1' and 'hvcC' (14496-15
+// 8.4.1.1 HEVCSampleEntry, 8.4.1.2 HEVCConfigurationBox): 'hvc1' rather than 'hev1'
+// because the parameter sets are all in the hvcC (the TS ingest strips the in-band
+// ones), which is also the form Apple's players require.
+void write_visual_entry(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDetails& details) {
+  const bool hevc = track.codec == Codec::hevc;
+  Box entry(out, hevc ? "hvc1" : "avc1");
   ByteWriter w(out);
   write_sample_entry_header(w);
   w.u16be(0);  // pre_defined
@@ -31,7 +35,7 @@ void write_avc1(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDe
   for (int i = 0; i < 32; ++i) w.u8(0);  // compressorname: empty Pascal string
   w.u16be(0x0018);  // depth: colour, no alpha
   w.u16be(0xffff);  // pre_defined = -1
-  Box avcc(out, "avcC");
+  Box config(out, hevc ? "hvcC" : "avcC");
   w.bytes(track.config.span());
 }
 
@@ -101,8 +105,8 @@ void write_mp4a(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDe
 }  // namespace
 
 void write_sample_entry(std::vector<uint8_t>& out, const TrackInfo& track, const TrackDetails& details) {
-  if (track.codec == Codec::h264) {
-    write_avc1(out, track, details);
+  if (track.kind == TrackKind::video) {
+    write_visual_entry(out, track, details);
   } else {
     write_mp4a(out, track, details);
   }

@@ -1,6 +1,6 @@
 #pragma once
 // Sample entries (the stsd contents) that tell a decoder how to start: avc1 + avcC for
-// H.264, mp4a + esds for AAC.
+// H.264, hvc1 + hvcC for HEVC, mp4a + esds for AAC.
 #include <cstdint>
 #include <vector>
 

@@ -5,6 +5,7 @@
 
 #include "media/aac.hpp"
 #include "media/h264.hpp"
+#include "media/hevc_config_record.hpp"
 
 namespace relaycast::fmp4 {
 namespace {
@@ -19,6 +20,15 @@ Result<TrackDetails> describe_h264(const TrackInfo& track) {
   if (!sps) return std::unexpected(std::move(sps.error()).context("SPS in the avcC record"));
   return TrackDetails{
       .width = sps->width, .height = sps->height, .codec_string = h264::codec_string(*sps)};
+}
+
+Result<TrackDetails> describe_hevc(const TrackInfo& track) {
+  auto record = hevc::parse_hevc_decoder_config(track.config.span());
+  if (!record) return std::unexpected(std::move(record.error()).context("hvcC record"));
+  if (record->sps.empty()) return fail(Errc::malformed, "hvcC record has no SPS");
+  auto sps = hevc::parse_sps(record->sps.front());
+  if (!sps) return std::unexpected(std::move(sps.error()).context("SPS in the hvcC record"));
+  return TrackDetails{.width = sps->width, .height = sps->height, .codec_string = hevc::codec_string(sps->ptl)};
 }
 
 Result<TrackDetails> describe_aac(const TrackInfo& track) {
@@ -37,11 +47,15 @@ Result<TrackDetails> describe_codec(const TrackInfo& track) {
     if (track.config.empty()) return fail(Errc::malformed, "no decoder configuration (empty avcC record)");
     return describe_h264(track);
   }
+  if (track.codec == Codec::hevc && video) {
+    if (track.config.empty()) return fail(Errc::malformed, "no decoder configuration (empty hvcC record)");
+    return describe_hevc(track);
+  }
   if (track.codec == Codec::aac && audio) {
     if (track.config.empty()) return fail(Errc::malformed, "no decoder configuration (empty AudioSpecificConfig)");
     return describe_aac(track);
   }
-  return fail(Errc::unsupported, "{} {} is not supported in fMP4 (only H.264 video and AAC audio)",
+  return fail(Errc::unsupported, "{} {} is not supported in fMP4 (only H.264/HEVC video and AAC audio)",
               to_string(track.kind), to_string(track.codec));
 }
 

@@ -16,7 +16,8 @@ struct TrackInfo {
   uint32_t track_id = 0;  // non-zero, unique within a presentation
   TrackKind kind = TrackKind::video;
   Codec codec = Codec::none;
-  // H.264: the AVCDecoderConfigurationRecord; AAC: the AudioSpecificConfig. Exactly
+  // H.264: the AVCDecoderConfigurationRecord; HEVC: the HEVCDecoderConfigurationRecord;
+  // AAC: the AudioSpecificConfig. Exactly
   // what a config MediaPacket carries.
   Buffer config;
   // Units per second of the track's media timeline: 90000 for video (kTimebase, so
@@ -25,8 +26,8 @@ struct TrackInfo {
   uint32_t timescale = 0;
 };
 
-// One access unit: for H.264 the AVCC length-prefixed NAL units of a picture, with the
-// length size of the track's avcC; for AAC one raw frame.
+// One access unit: for H.264/HEVC the length-prefixed NAL units of a picture, with the
+// length size of the track's avcC/hvcC; for AAC one raw frame.
 struct Sample {
   uint32_t track_id = 0;
   int64_t dts = 0;  // kTimebase (90 kHz) ticks
@@ -50,6 +51,13 @@ struct TrackDetails {
   uint8_t channels = 0;      // audio
   std::string codec_string;  // RFC 6381: "avc1.64001f", "mp4a.40.2"
 };
+
+// Whether the fMP4 muxer can carry a track of this kind and codec: H.264 or HEVC
+// video, AAC audio. Outputs skip other tracks (AV1 passed through from Enhanced RTMP).
+inline bool carries(TrackKind kind, Codec codec) {
+  return kind == TrackKind::video ? codec == Codec::h264 || codec == Codec::hevc
+                                  : kind == TrackKind::audio && codec == Codec::aac;
+}
 
 // Parses the track's config. Errors say which track and why: Errc::unsupported for a
 // codec the muxer cannot carry, Errc::malformed for a missing or broken config.

@@ -230,18 +230,14 @@ void TsDemuxer::read_section(uint16_t pid, std::span<const uint8_t> section) {
   PidKind video_kind = PidKind::h264;
   for (const auto& es : map->streams) {
     if (es.pid == kPatPid || es.pid == pid || es.pid == kNullPid) continue;
-    if (es.stream_type == kStreamTypeH264 && (!video || video_kind != PidKind::h264)) {
+    const bool video_type = es.stream_type == kStreamTypeH264 || es.stream_type == kStreamTypeHevc;
+    if (video_type && !video) {
       video = es.pid;
-      video_kind = PidKind::h264;
-    } else if (es.stream_type == kStreamTypeHevc && !video) {
-      video = es.pid;
-      video_kind = PidKind::hevc;
-      problem(Errc::unsupported,
-              "PID {}: HEVC video (stream_type 0x24) is not supported yet; only H.264 video is carried", es.pid);
+      video_kind = es.stream_type == kStreamTypeHevc ? PidKind::hevc : PidKind::h264;
     } else if (es.stream_type == kStreamTypeAacAdts && !audio && es.pid != video) {
       audio = es.pid;
     } else {
-      problem(Errc::unsupported, "PID {}: stream_type 0x{:02x} is not carried (H.264 and AAC ADTS are)", es.pid,
+      problem(Errc::unsupported, "PID {}: stream_type 0x{:02x} is not carried (H.264, HEVC and AAC ADTS are)", es.pid,
               es.stream_type);
     }
   }
@@ -300,17 +296,14 @@ void TsDemuxer::complete_pes(uint16_t pid, PidState& state, std::vector<MediaPac
     end = 6u + header->packet_length;
   }
   const auto es = std::span(bytes).subspan(header->header_size, end - header->header_size);
-  if (state.kind == PidKind::hevc) {
-    ++stats_.unsupported_pes;
-    return;
-  }
   const std::optional<int64_t> pts = header->pts ? std::optional(timeline_.unwrap(*header->pts)) : std::nullopt;
   const size_t before = out.size();
   Result<void> read;
-  if (state.kind == PidKind::h264) {
-    if (!pts) return drop(Error(Errc::malformed, "H.264 access unit without a PTS"));
+  if (state.kind == PidKind::h264 || state.kind == PidKind::hevc) {
+    const bool hevc = state.kind == PidKind::hevc;
+    if (!pts) return drop(Error(Errc::malformed, fmt::format("{} access unit without a PTS", hevc ? "HEVC" : "H.264")));
     const int64_t dts = header->dts ? timeline_.unwrap(*header->dts) : *pts;
-    read = h264_.read(es, *pts, dts, out);
+    read = hevc ? hevc_.read(es, *pts, dts, out) : h264_.read(es, *pts, dts, out);
   } else {
     read = aac_.read(es, pts, out);
   }

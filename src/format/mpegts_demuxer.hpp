@@ -1,7 +1,8 @@
 #pragma once
 // MPEG-TS demuxer (ISO/IEC 13818-1), sans-IO: transport stream bytes in, in any
 // slices, MediaPackets out, as an SRT publisher or a TS file delivers them. One
-// program: the first of the PAT, its first H.264 and first AAC (ADTS) streams.
+// program: the first of the PAT, its first video (H.264 or HEVC) and first AAC (ADTS)
+// streams.
 //
 // A contribution link loses and garbles packets, so nothing in the input is an error
 // of the demuxer: lost sync is found again on the next 0x47 that is followed by one
@@ -9,9 +10,6 @@
 // access unit with it), a bad PES or section is dropped, and all of it is counted
 // (stats()) and described (take_problems()) for the log. Timestamps come out on one
 // monotonic 64-bit 90 kHz timeline, across the 33-bit wrap.
-//
-// HEVC (stream_type 0x24) is recognised and reported but not carried yet: the
-// server's outputs (FLV, TS, fMP4) have no HEVC path.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -22,6 +20,7 @@
 #include "core/error.hpp"
 #include "format/mpegts_aac_reader.hpp"
 #include "format/mpegts_h264_reader.hpp"
+#include "format/mpegts_hevc_reader.hpp"
 #include "format/mpegts_timeline.hpp"
 #include "media/media_packet.hpp"
 
@@ -35,7 +34,6 @@ struct TsDemuxerStats {
   uint64_t transport_errors = 0;   // packets with transport_error_indicator set
   uint64_t pes_dropped = 0;        // PES packets cut by a gap, malformed or over the size limit
   uint64_t psi_errors = 0;         // PAT/PMT sections that did not parse
-  uint64_t unsupported_pes = 0;    // PES of streams we recognise but do not carry (HEVC)
   uint64_t frames_dropped = 0;     // access units the elementary stream readers refused
   uint64_t packets_out = 0;        // MediaPackets made, configs included
 };
@@ -88,6 +86,7 @@ private:
   std::optional<uint8_t> pmt_version_;
   TsTimeline timeline_;
   H264Reader h264_;
+  HevcReader hevc_;
   AacReader aac_;
   TsDemuxerStats stats_;
   std::deque<Error> problems_;

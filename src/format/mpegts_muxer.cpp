@@ -10,17 +10,24 @@ namespace relaycast::mpegts {
 
 TsMuxer::TsMuxer(TsMuxerConfig config) : config_(config) {
   std::vector<ElementaryStream> streams;
-  if (config_.has_video) streams.push_back({kStreamTypeH264, kVideoPid});
+  if (config_.has_video)
+    streams.push_back({config_.video_codec == Codec::hevc ? kStreamTypeHevc : kStreamTypeH264, kVideoPid});
   if (config_.has_audio) streams.push_back({kStreamTypeAacAdts, kAudioPid});
   const uint16_t pcr_pid = streams.empty() ? kNullPid : pcr_writer().pid();
   pat_ = pat_section(kTransportStreamId, kProgramNumber, kPmtPid);
   pmt_ = pmt_section(kProgramNumber, pcr_pid, streams);
 }
 
-Result<void> TsMuxer::set_video_config(std::span<const uint8_t> avcc_record) {
-  auto config = h264::parse_avc_decoder_config(avcc_record);
+Result<void> TsMuxer::set_video_config(std::span<const uint8_t> record) {
+  if (config_.video_codec == Codec::hevc) {
+    auto config = hevc::parse_hevc_decoder_config(record);
+    if (!config) return std::unexpected(std::move(config.error()).context("mpegts: HEVC config"));
+    hevc_config_ = std::move(*config);
+    return {};
+  }
+  auto config = h264::parse_avc_decoder_config(record);
   if (!config) return std::unexpected(std::move(config.error()).context("mpegts: H.264 config"));
-  video_config_ = std::move(*config);
+  avc_config_ = std::move(*config);
   return {};
 }
 
@@ -46,7 +53,7 @@ Result<void> TsMuxer::write_packet(const MediaPacket& packet, std::vector<uint8_
     return fail(Errc::unsupported, "mpegts: {} packet, but the muxer has no {} track", to_string(packet.kind),
                 to_string(packet.kind));
   }
-  const Codec expected = video ? Codec::h264 : Codec::aac;
+  const Codec expected = video ? config_.video_codec : Codec::aac;
   if (packet.codec != expected) {
     return fail(Errc::unsupported, "mpegts: {} {} is not supported, only {}", to_string(packet.codec),
                 to_string(packet.kind), to_string(expected));
@@ -59,13 +66,16 @@ Result<void> TsMuxer::write_packet(const MediaPacket& packet, std::vector<uint8_
 }
 
 Result<void> TsMuxer::write_video(const MediaPacket& packet, std::vector<uint8_t>& out) {
-  if (!video_config_) {
-    return fail(Errc::malformed, "mpegts: H.264 frame at dts {} before the video config (avcC)", packet.dts);
+  const bool hevc = config_.video_codec == Codec::hevc;
+  if (hevc ? !hevc_config_ : !avc_config_) {
+    return fail(Errc::malformed, "mpegts: {} frame at dts {} before the video config ({})", hevc ? "HEVC" : "H.264",
+                packet.dts, hevc ? "hvcC" : "avcC");
   }
   pieces_.assign(1, {});
-  auto gathered = annexb::gather_access_unit(packet.payload.span(), *video_config_, packet.keyframe, pieces_);
+  auto gathered = hevc ? annexb::gather_access_unit(packet.payload.span(), *hevc_config_, packet.keyframe, pieces_)
+                       : annexb::gather_access_unit(packet.payload.span(), *avc_config_, packet.keyframe, pieces_);
   if (!gathered) {
-    auto what = fmt::format("mpegts: H.264 frame at dts {}", packet.dts);
+    auto what = fmt::format("mpegts: {} frame at dts {}", hevc ? "HEVC" : "H.264", packet.dts);
     return std::unexpected(std::move(gathered.error()).context(what));
   }
   write_pes(video_, kStreamIdVideo, packet, packet.dts != packet.pts ? std::optional(packet.dts) : std::nullopt, out);

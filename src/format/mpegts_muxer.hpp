@@ -1,11 +1,12 @@
 #pragma once
 // MPEG-TS muxer for HLS segments (ISO/IEC 13818-1), sans-IO: MediaPackets in, 188-byte
-// transport stream packets appended to a byte vector out. One program with H.264 video
-// and/or AAC audio:
+// transport stream packets appended to a byte vector out. One program with H.264 or
+// HEVC video and/or AAC audio:
 //
 //   PID 0x0000  PAT
 //   PID 0x1000  PMT (program 1)
-//   PID 0x0100  H.264, stream_type 0x1b, Annex B with an access unit delimiter first
+//   PID 0x0100  H.264, stream_type 0x1b, or HEVC, stream_type 0x24: Annex B with an
+//               access unit delimiter first, parameter sets before keyframes
 //   PID 0x0101  AAC, stream_type 0x0f, one ADTS frame per PES
 //   PCR on the video PID, or on the audio PID when there is no video track.
 //
@@ -24,6 +25,7 @@
 #include "format/mpegts_psi.hpp"
 #include "media/aac.hpp"
 #include "media/h264.hpp"
+#include "media/hevc_config_record.hpp"
 #include "media/media_packet.hpp"
 
 namespace relaycast::mpegts {
@@ -45,18 +47,24 @@ inline constexpr int64_t kPcrDelay = ms_to_ticks(200);
 inline constexpr int64_t kPcrInterval = ms_to_ticks(75);
 
 struct TsMuxerConfig {
-  bool has_video = true;  // H.264
+  bool has_video = true;
   bool has_audio = true;  // AAC
+  Codec video_codec = Codec::h264;  // or Codec::hevc
 };
+
+// Whether MPEG-TS (this muxer) can carry video of this codec.
+inline bool carries_video(Codec codec) { return codec == Codec::h264 || codec == Codec::hevc; }
 
 class TsMuxer {
 public:
   explicit TsMuxer(TsMuxerConfig config);
 
-  // ISO/IEC 14496-15 AVCDecoderConfigurationRecord: the SPS/PPS to repeat before each
-  // keyframe, and the NAL unit length size of the frames. A new config applies from the
-  // next frame on.
-  Result<void> set_video_config(std::span<const uint8_t> avcc_record);
+  // ISO/IEC 14496-15 AVCDecoderConfigurationRecord (H.264) or
+  // HEVCDecoderConfigurationRecord (HEVC), as config.video_codec says: the parameter
+  // sets to repeat before each keyframe, and the NAL unit length size of the frames. A
+  // new config applies from the next frame on.
+  Result<void> set_video_config(std::span<const uint8_t> record);
+  const TsMuxerConfig& config() const { return config_; }
   // ISO/IEC 14496-3 AudioSpecificConfig: what every ADTS header says. Configs ADTS
   // cannot describe (channel configuration 0, object types above LTP) are
   // Errc::unsupported here rather than at the first frame.
@@ -76,7 +84,7 @@ public:
   //
   // Errors: a frame before its track's config (Errc::malformed, naming the track), NAL
   // unit lengths that overrun the payload (Errc::truncated), a track this muxer was not
-  // configured for or a codec other than H.264/AAC (Errc::unsupported), empty frames and
+  // configured for or a codec other than its video codec/AAC (Errc::unsupported), empty frames and
   // data packets, which TS segments do not carry (Errc::ignored: drop them quietly).
   Result<void> write_packet(const MediaPacket& packet, std::vector<uint8_t>& out);
 
@@ -95,7 +103,8 @@ private:
   PidWriter pmt_writer_{kPmtPid};
   PidWriter video_{kVideoPid};
   PidWriter audio_{kAudioPid};
-  std::optional<h264::AvcDecoderConfig> video_config_;
+  std::optional<h264::AvcDecoderConfig> avc_config_;
+  std::optional<hevc::HevcDecoderConfig> hevc_config_;
   std::optional<aac::AacConfig> audio_config_;
   // The last PCR sent, in kTimebase, not wrapped: PCRs never go back.
   std::optional<int64_t> last_pcr_;

@@ -12,6 +12,7 @@ namespace relaycast::mpegts {
 // 2.4.4.9 Table 2-34 stream_type values we write.
 inline constexpr uint8_t kStreamTypeH264 = 0x1b;     // ITU-T H.264 | ISO/IEC 14496-10
 inline constexpr uint8_t kStreamTypeAacAdts = 0x0f;  // ISO/IEC 13818-7 audio, ADTS
+inline constexpr uint8_t kStreamTypeHevc = 0x24;     // ITU-T H.265 | ISO/IEC 23008-2
 
 // 2.4.3.3 Table 2-3: PID 0 is the PAT; 0x1fff is the null packet, and a PMT says
 // "no PCR" with it.

@@ -11,9 +11,6 @@
 
 namespace relaycast::mpegts {
 
-// 2.4.4.9 Table 2-34 stream_type values a demuxer recognises besides ours.
-inline constexpr uint8_t kStreamTypeHevc = 0x24;  // ITU-T H.265 | ISO/IEC 23008-2
-
 struct ProgramAssociation {
   uint16_t program_number = 0;
   uint16_t pmt_pid = 0;

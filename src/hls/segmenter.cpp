@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "format/fmp4_fragment.hpp"
 #include "format/fmp4_init.hpp"
+#include "format/fmp4_track.hpp"
 
 namespace relaycast::hls {
 namespace {
@@ -33,6 +35,13 @@ uint32_t Segmenter::track_id(TrackKind kind) const { return kind == TrackKind::v
 
 void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
   if (packet.kind == TrackKind::data) return;
+  if (!fmp4::carries(packet.kind, packet.codec)) {
+    // AV1 passed through from Enhanced RTMP: the other track is packaged alone.
+    if (!std::exchange(told_skipped_codec_, true))
+      warn_(fmt::format("{} {} is not packaged for HLS (only H.264/HEVC video and AAC audio): skipped",
+                        to_string(packet.codec), to_string(packet.kind)));
+    return;
+  }
   if (packet.config) {
     on_config(packet, now);
     return;
@@ -147,7 +156,9 @@ bool Segmenter::start() {
 
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [](auto& t) { return t.track_id == kVideoTrack; });
   const bool has_audio = std::any_of(tracks_.begin(), tracks_.end(), [](auto& t) { return t.track_id == kAudioTrack; });
-  ts_.emplace(mpegts::TsMuxerConfig{.has_video = has_video, .has_audio = has_audio});
+  ts_.emplace(mpegts::TsMuxerConfig{.has_video = has_video,
+                                    .has_audio = has_audio,
+                                    .video_codec = has_video ? video_config_->codec : Codec::h264});
   if (has_video) {
     if (auto ok = ts_->set_video_config(video_config_->payload.span()); !ok) warn_("TS: " + ok.error().message());
   }

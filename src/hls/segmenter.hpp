@@ -93,6 +93,7 @@ private:
 
   std::optional<MediaPacket> video_config_, audio_config_;
   bool started_ = false;  // tracks are set up for the current publish
+  bool told_skipped_codec_ = false;  // a track of a codec HLS cannot carry was said once
   bool live_ = false;
   bool discontinuity_next_ = false;
   std::optional<std::pair<int64_t, Clock::time_point>> clock_origin_;

@@ -4,6 +4,7 @@
 
 #include "media/aac.hpp"
 #include "media/h264.hpp"
+#include "media/hevc_config_record.hpp"
 
 namespace relaycast {
 
@@ -16,6 +17,15 @@ std::string describe_config(const MediaPacket& packet) {
     if (!sps) return fmt::format("H.264 (bad SPS: {})", sps.error().message());
     return h264::describe(*sps);
   }
+  if (packet.codec == Codec::hevc) {
+    auto record = hevc::parse_hevc_decoder_config(packet.payload.span());
+    if (!record) return fmt::format("HEVC (bad configuration: {})", record.error().message());
+    if (record->sps.empty()) return "HEVC (configuration without an SPS)";
+    auto sps = hevc::parse_sps(record->sps.front());
+    if (!sps) return fmt::format("HEVC (bad SPS: {})", sps.error().message());
+    return hevc::describe(*sps);
+  }
+  if (packet.codec == Codec::av1) return "AV1 (passed through)";
   if (packet.codec == Codec::aac) {
     auto config = aac::parse_audio_specific_config(packet.payload.span());
     if (!config) return fmt::format("AAC (bad configuration: {})", config.error().message());

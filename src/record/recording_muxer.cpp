@@ -1,11 +1,13 @@
 #include "record/recording_muxer.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "format/fmp4_fragment.hpp"
 #include "format/fmp4_init.hpp"
+#include "format/fmp4_track.hpp"
 
 namespace relaycast::record {
 namespace {
@@ -28,6 +30,13 @@ RecordingMuxer::RecordingMuxer(int64_t fragment_ticks, std::function<void(const 
 std::vector<RecordingChunk> RecordingMuxer::push(const MediaPacket& packet) {
   std::vector<RecordingChunk> out;
   if (packet.kind == TrackKind::data) return out;
+  if (!fmp4::carries(packet.kind, packet.codec)) {
+    // AV1 passed through from Enhanced RTMP: the other track is recorded alone.
+    if (!std::exchange(told_skipped_codec_, true))
+      warn_(fmt::format("{} {} is not recorded (only H.264/HEVC video and AAC audio): skipped",
+                        to_string(packet.codec), to_string(packet.kind)));
+    return out;
+  }
   Track& track = track_of(packet.kind);
   if (packet.config) {
     const bool changed = !track.config || !same_bytes(track.config->payload, packet.payload) || packet.discontinuity;

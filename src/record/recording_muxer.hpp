@@ -58,6 +58,7 @@ private:
 
   const int64_t fragment_ticks_;
   std::function<void(const std::string&)> warn_;
+  bool told_skipped_codec_ = false;  // a track of a codec fMP4 cannot carry was said once
   Track video_{1, {}, {}, hls::FrameInterval(3000)};
   Track audio_{2, {}, {}, hls::FrameInterval(1920)};
   std::vector<fmp4::TrackInfo> tracks_;  // empty until started

@@ -73,8 +73,12 @@ void SrtPlaySession::begin(const std::shared_ptr<Stream>& stream) {
   // The PMT lists the tracks the stream has; before its configs are known, both.
   const auto headers = stream->headers();
   const bool known = headers.video_config || headers.audio_config;
+  const Codec video_codec = headers.video_config ? headers.video_config->packet.codec : Codec::h264;
+  // Video TS cannot carry (AV1) leaves the program audio only; the muxer then drops it.
   muxer_ = std::make_unique<mpegts::TsMuxer>(mpegts::TsMuxerConfig{
-      .has_video = !known || headers.video_config != nullptr, .has_audio = !known || headers.audio_config != nullptr});
+      .has_video = !known || (headers.video_config != nullptr && mpegts::carries_video(video_codec)),
+      .has_audio = !known || headers.audio_config != nullptr,
+      .video_codec = mpegts::carries_video(video_codec) ? video_codec : Codec::h264});
   subscription_ = stream->subscribe(executor_);
   subscription_->set_wake_callback([weak = weak_from_this()] {
     if (auto self = weak.lock()) self->pump();
@@ -107,6 +111,15 @@ void SrtPlaySession::pump() {
 }
 
 void SrtPlaySession::mux(const MediaPacket& packet) {
+  const auto config = muxer_->config();
+  if (packet.kind == TrackKind::video && packet.config && config.has_video && mpegts::carries_video(packet.codec) &&
+      packet.codec != config.video_codec) {
+    // The video codec was not known when this viewer came (nothing published yet), and
+    // the PMT's stream_type must say it: start the transport stream again with it.
+    muxer_ = std::make_unique<mpegts::TsMuxer>(
+        mpegts::TsMuxerConfig{.has_video = true, .has_audio = config.has_audio, .video_codec = packet.codec});
+    tables_at_.reset();
+  }
   const bool video_key = packet.kind == TrackKind::video && packet.keyframe && !packet.config;
   if (!packet.config && (!tables_at_ || video_key || packet.dts - *tables_at_ >= kTablesInterval)) {
     muxer_->write_tables(out_);

@@ -5,6 +5,7 @@
 #include "media/aac.hpp"
 #include "media/codec_summary.hpp"
 #include "media/h264.hpp"
+#include "media/hevc_config_record.hpp"
 
 namespace relaycast {
 namespace {
@@ -68,6 +69,13 @@ void StreamStats::on_config(const MediaPacket& packet) {
           info.width = sps->width;
           info.height = sps->height;
           info.declared_fps = sps->frame_rate();
+        }
+      }
+    } else if (packet.codec == Codec::hevc) {
+      if (auto record = hevc::parse_hevc_decoder_config(packet.payload.span()); record && !record->sps.empty()) {
+        if (auto sps = hevc::parse_sps(record->sps.front())) {
+          info.width = sps->width;
+          info.height = sps->height;
         }
       }
     }

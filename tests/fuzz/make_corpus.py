@@ -255,7 +255,7 @@ def main():
     # mpegts_demuxer: the starts of ffmpeg's TS files (tests/fixtures/mpegts): tables,
     # keyframes with their parameter sets, ADTS frames, the 33-bit wrap, HEVC.
     ts_fixtures = os.path.join(ROOT, "tests", "fixtures", "mpegts")
-    for name, length in (("h264_aac.ts", 16 * 188 * 8), ("h264_aac_wrap.ts", 188 * 40), ("hevc_aac.ts", 188 * 24)):
+    for name, length in (("h264_aac.ts", 16 * 188 * 8), ("h264_aac_wrap.ts", 188 * 40), ("hevc_aac.ts", 188 * 85)):
         with open(os.path.join(ts_fixtures, name), "rb") as f:
             ts = f.read()
         c.add("mpegts_demuxer", ts[:length])

@@ -327,7 +327,7 @@ TEST(FlvMedia, NamesTheCodecsItDoesNotCarry) {
     return p.error().message();
   };
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x1c\x01\x00\x00\x00\x00", 6)).find("HEVC"), std::string::npos);
-  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90" "av01\x00", 6)).find("av01"), std::string::npos);
+  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90" "vp09\x00", 6)).find("vp09"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagAudio, std::string_view("\x2f\xff", 2)).find("MP3"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x17\x02\x00\x00\x00", 5)).find("end of sequence"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x57\x00", 2)).find("command"), std::string::npos);
@@ -357,6 +357,43 @@ TEST(FlvMedia, ParsesEnhancedRtmpHevc) {
   for (const auto& [p, expected] : {std::pair{*config, std::string_view("\x90hvc1", 5)},
                                     std::pair{*coded, std::string_view("\x91hvc1\x00\x00\x28", 8)},
                                     std::pair{*coded_x, std::string_view("\xa3hvc1", 5)}}) {
+    uint8_t prefix[flv::kMaxBodyPrefix];
+    const size_t n = flv::body_prefix(p, prefix);
+    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), bytes_of(expected));
+  }
+}
+
+// Enhanced RTMP v1 'av01': passed through for FLV players. The sequence start is the
+// AV1CodecConfigurationRecord (marker/version byte 0x81 first); CodedFrames carry the
+// OBUs straight after the FourCC, with no CompositionTime.
+TEST(FlvMedia, PassesEnhancedRtmpAv1Through) {
+  auto config = flv::body_to_packet(flv::kTagVideo, 0, buffer_of(std::string_view("\x90" "av01\x81\x00\x0c\x00", 9)));
+  ASSERT_TRUE(config) << config.error().message();
+  EXPECT_EQ(config->codec, Codec::av1);
+  EXPECT_EQ(config->kind, TrackKind::video);
+  EXPECT_TRUE(config->config);
+  EXPECT_EQ(config->payload.span()[0], 0x81);
+  EXPECT_EQ(config->payload.size(), 4u);
+
+  // A temporal delimiter OBU (0x12 0x00) then a frame OBU header: all payload.
+  auto key = flv::body_to_packet(flv::kTagVideo, 40, buffer_of(std::string_view("\x91" "av01\x12\x00\x32\x01\x10", 10)));
+  ASSERT_TRUE(key) << key.error().message();
+  EXPECT_EQ(key->codec, Codec::av1);
+  EXPECT_TRUE(key->keyframe);
+  EXPECT_FALSE(key->config);
+  EXPECT_EQ(key->pts, key->dts) << "AV1 CodedFrames have no CompositionTime";
+  EXPECT_EQ(key->dts, ms_to_ticks(40));
+  EXPECT_EQ(bytes_of(std::string_view(reinterpret_cast<const char*>(key->payload.data()), key->payload.size())),
+            bytes_of(std::string_view("\x12\x00\x32\x01\x10", 5)));
+
+  auto inter = flv::body_to_packet(flv::kTagVideo, 80, buffer_of(std::string_view("\xa1" "av01\x12\x00", 7)));
+  ASSERT_TRUE(inter) << inter.error().message();
+  EXPECT_FALSE(inter->keyframe);
+
+  EXPECT_TRUE(flv::carries(Codec::av1));
+  for (const auto& [p, expected] : {std::pair{*config, std::string_view("\x90" "av01", 5)},
+                                    std::pair{*key, std::string_view("\x91" "av01", 5)},
+                                    std::pair{*inter, std::string_view("\xa1" "av01", 5)}}) {
     uint8_t prefix[flv::kMaxBodyPrefix];
     const size_t n = flv::body_prefix(p, prefix);
     EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), bytes_of(expected));

@@ -59,7 +59,7 @@ inline size_t children_offset(std::string_view type) {
     if (type == container) return 0;
   }
   if (type == "stsd" || type == "dref") return 8;  // FullBox + entry_count
-  if (type == "avc1") return 78;                   // VisualSampleEntry fields
+  if (type == "avc1" || type == "hvc1") return 78;  // VisualSampleEntry fields
   if (type == "mp4a") return 28;                   // AudioSampleEntry fields
   return std::string_view::npos;
 }

@@ -347,14 +347,6 @@ TEST(TsDemuxer, FindsSyncAgainAfterGarbage) {
   expect_subset_of_clean(d, clean);
 }
 
-TEST(TsDemuxer, RecognisesHevcAndSaysItIsNotCarried) {
-  const auto d = demux(fixture("hevc_aac.ts"));
-  EXPECT_TRUE(d.frames(TrackKind::video).empty());
-  EXPECT_GT(d.stats.unsupported_pes, 0u);
-  EXPECT_FALSE(d.frames(TrackKind::audio).empty()) << "the audio of an HEVC stream still comes through";
-  EXPECT_NE(problems_of(d).find("HEVC"), std::string::npos) << problems_of(d);
-}
-
 TEST(TsDemuxer, FramesBeforeTheFirstParameterSetsAreDropped) {
   const auto ts = fixture("h264_aac.ts");
   // Start at the second PES of the video PID: the receiver joined after the keyframe.

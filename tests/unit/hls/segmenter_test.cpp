@@ -389,6 +389,25 @@ TEST(HlsSegmenter, AudioOnlyStreamIsCutOnAudioFrames) {
   EXPECT_EQ(run.seg.codecs(), "mp4a.40.2");
 }
 
+// AV1 passed through from Enhanced RTMP: HLS packages the audio alone and says so once.
+TEST(HlsSegmenter, Av1VideoIsSkippedOnceAndTheAudioPackaged) {
+  Packager run(options_ms(2000, 334));
+  auto packets = synth({.duration_ms = 6000});
+  for (auto& p : packets)
+    if (p.kind == TrackKind::video) p.codec = Codec::av1;
+  run.feed(packets);
+  expect_invariants(run.seg);
+  ASSERT_EQ(run.warnings.size(), 1u);
+  EXPECT_NE(run.warnings[0].find("av1 video is not packaged for HLS"), std::string::npos) << run.warnings[0];
+  const auto done = run.complete();
+  ASSERT_GE(done.size(), 2u) << describe(run.seg);
+  std::vector<std::string> errors;
+  const auto runs = test::read_fragments(done.front()->parts.front().bytes.span(), errors);
+  EXPECT_FALSE(runs.contains(kVideo));
+  EXPECT_TRUE(runs.contains(kAudio));
+  EXPECT_EQ(run.seg.codecs(), "mp4a.40.2");
+}
+
 TEST(HlsSegmenter, VideoOnlyStreamIsCutAtKeyframes) {
   Packager run(options_ms(2000, 334));
   run.feed(synth({.audio = false, .fps = 25, .gop = 25, .duration_ms = 12000}));

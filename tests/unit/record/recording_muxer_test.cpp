@@ -128,6 +128,26 @@ TEST(RecordingMuxer, FramesBeforeTheFirstKeyframeOrWithoutConfigAreNotRecorded) 
   EXPECT_TRUE(record(no_config).chunks.empty());
 }
 
+// An Enhanced RTMP 'av01' publish: fMP4 recordings carry no AV1, so the audio is
+// recorded alone and the skip is said once, not once per frame.
+TEST(RecordingMuxer, Av1VideoIsSkippedOnceAndTheAudioRecorded) {
+  std::vector<MediaPacket> packets;
+  for (auto p : publish_packets()) {
+    if (p.kind == TrackKind::video) p.codec = Codec::av1;
+    packets.push_back(p);
+  }
+  const auto r = record(packets);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("av1 video is not recorded"), std::string::npos) << r.warnings[0];
+  ASSERT_GE(r.chunks.size(), 2u);
+  EXPECT_EQ(r.chunks.front().kind, RecordingChunk::Kind::init);
+  const auto& init = r.chunks.front().bytes.front();
+  const std::string_view text(reinterpret_cast<const char*>(init.data()), init.size());
+  EXPECT_NE(text.find("mp4a"), std::string_view::npos);
+  EXPECT_EQ(text.find("avc1"), std::string_view::npos);
+  EXPECT_EQ(text.find("vide"), std::string_view::npos) << "no video track at all";
+}
+
 TEST(FileIndex, ATornTailEndsTheIndexAtTheLastCompleteFragment) {
   const auto r = record(publish_packets());
   auto whole = fmp4::index_fragmented_mp4(r.bytes);
