@@ -333,9 +333,9 @@ function decisionText(d) {
 }
 
 function renderAutoscale(a) {
-  $("autoscale-card").hidden = !a;
-  if (!a) return;
-  setText($("autoscale-state"), a.enabled ? "on" : "off");
+  // Only where it acts (autoscale.enabled); `relaycast autoscale plan` shows the rest.
+  $("autoscale-card").hidden = !a || !a.enabled;
+  if (!a || !a.enabled) return;
   const load = a.load.value == null ? "unbounded" : `${(a.load.value * 100).toFixed(0)} %`;
   const coming = a.pending_launches.reduce((n, l) => n + l.coming, 0);
   setText($("autoscale-summary"),
@@ -407,8 +407,8 @@ async function slow() {
   try {
     const [k, ev, nodes, autoscale] = await Promise.all([
       api("GET", "keys"), api("GET", "events"), hasNodes ? api("GET", "nodes") : Promise.resolve(null),
-      // 503 on a node without a registry (an edge): no panel.
-      hasAutoscale ? api("GET", "autoscale").catch(() => null) : Promise.resolve(null)]);
+      // Edges host no registry (503, an error in the console): not asked.
+      hasAutoscale && server?.role !== "edge" ? api("GET", "autoscale").catch(() => null) : Promise.resolve(null)]);
     renderKeys(k.keys);
     renderEvents(ev.events);
     renderNodes(nodes ? nodes.nodes : null);
