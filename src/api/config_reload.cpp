@@ -53,6 +53,7 @@ ReloadPlan plan_reload(const Config& running, const Config& loaded) {
   restart(after.record != l.record, "[record]");
   restart(after.demo != l.demo, "[demo]");
   restart(after.cluster != l.cluster, "[cluster]");
+  restart(after.autoscale != l.autoscale, "[autoscale]");
   restart(after.relay != l.relay, "[relay] (push rules can change live through POST/DELETE /api/v1/pushes)");
   restart(after.api.enabled != l.api.enabled, "api.enabled");
   restart(after.api.keys_file != l.api.keys_file, "api.keys_file");

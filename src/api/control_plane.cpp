@@ -75,6 +75,8 @@ std::vector<Route> ControlPlane::routes() {
       {"GET", "/api/v1/pushes"},
       {"POST", "/api/v1/pushes"},
       {"DELETE", "/api/v1/pushes/{id}"},
+      {"GET", "/api/v1/autoscale"},
+      {"GET", "/api/v1/autoscale/plan"},
   };
 }
 
@@ -93,7 +95,7 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
                 &ControlPlane::delete_event, &ControlPlane::get_recent_log,
                 &ControlPlane::get_nodes,   &ControlPlane::post_heartbeat, &ControlPlane::drain_node,
                 &ControlPlane::undrain_node, &ControlPlane::get_pushes, &ControlPlane::add_push,
-                &ControlPlane::remove_push},
+                &ControlPlane::remove_push, &ControlPlane::get_autoscale, &ControlPlane::get_autoscale_plan},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),

@@ -110,6 +110,9 @@ private:
   HttpResponse get_pushes(const HttpRequest&, const Params&);
   HttpResponse add_push(const HttpRequest&, const Params&);
   HttpResponse remove_push(const HttpRequest&, const Params&);
+  // autoscale_routes.cpp
+  HttpResponse get_autoscale(const HttpRequest&, const Params&);
+  HttpResponse get_autoscale_plan(const HttpRequest&, const Params&);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.

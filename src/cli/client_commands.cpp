@@ -296,6 +296,7 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
   }
 
   add_cluster_commands(app, o, run);
+  add_autoscale_commands(app, o, run);
 
   auto* reload = app.add_subcommand("reload", "Re-read the server's config file and apply what can change live");
   common(reload);

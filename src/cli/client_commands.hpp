@@ -8,6 +8,7 @@
 //   relaycast reload
 //   relaycast nodes ls | drain ID | undrain ID          (cluster_commands.cpp)
 //   relaycast pushes ls | add APP[/NAME] URL | rm ID
+//   relaycast autoscale status | plan                   (autoscale_commands.cpp)
 // A table for people by default, the API's JSON with --json; --server and --token
 // (or RELAYCAST_SERVER, RELAYCAST_TOKEN) say where and as whom.
 #include <functional>
@@ -35,6 +36,9 @@ struct ClientOptions {
 
 // cluster_commands.cpp: nodes and pushes.
 void add_cluster_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
+
+// autoscale_commands.cpp: the autoscaler's state and a dry run.
+void add_autoscale_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);
 
 // Adds the commands; the one the user chose is put in `run` (nothing if none).
 void add_client_commands(CLI::App& app, ClientOptions& options, std::function<int()>& run);

@@ -67,6 +67,14 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::create(ServerContext& server, 
   } else if (!c.registry.empty() && c.registry != "none") {
     return fail(Errc::config, "cluster.registry: \"{}\" is not \"embedded\", \"none\" or redis://host:port", c.registry);
   }
+  const auto& autoscale = server.config.autoscale;
+  if (autoscale.enabled && !node->registry_)
+    return fail(Errc::config, "autoscale.enabled needs a registry on this node (an origin, or cluster.registry); "
+                "this one has none");
+  if (node->registry_)
+    node->autoscaler_ = std::make_unique<Autoscaler>(
+        autoscale, *node->registry_,
+        ScalingOrigin{.id = node->id_, .rtmp_url = node->rtmp_url_, .http_url = node->http_url_, .capacity = c.capacity});
   const std::string token = c.registry_token.empty() ? server.config.api.token : c.registry_token;
   node->heartbeats_ = std::make_unique<HeartbeatSender>(
       HeartbeatOptions{.urls = c.heartbeat_urls, .token = token, .period = milliseconds(c.heartbeat_ms)},
@@ -80,9 +88,11 @@ void ClusterNode::start() {
                http_url_, c.capacity, registry_ ? registry_->describe() : "none here",
                c.heartbeat_urls.empty() ? "" : fmt::format("; heartbeats to {}", fmt::join(c.heartbeat_urls, ", ")));
   heartbeats_->start();
+  if (autoscaler_) autoscaler_->start();
 }
 
 void ClusterNode::stop() {
+  if (autoscaler_) autoscaler_->stop();
   if (heartbeats_) heartbeats_->stop();
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "cluster/autoscaler.hpp"
 #include "cluster/heartbeat_sender.hpp"
 #include "cluster/node_registry.hpp"
 #include "server/http_response.hpp"
@@ -38,6 +39,9 @@ public:
   const std::string& id() const { return id_; }
   // The registry this node hosts; null when it has none (an edge by default).
   NodeRegistry* registry() { return registry_.get(); }
+  // The autoscaling hooks ([autoscale]); null when this node hosts no registry. Present
+  // (for plans and status) even when autoscale.enabled is false.
+  Autoscaler* autoscaler() { return autoscaler_.get(); }
   // What this node reports about itself now.
   NodeReport report() const;
   // Whether an operator drained this node (on the registries it heartbeats to).
@@ -62,6 +66,7 @@ private:
   std::string id_, rtmp_url_, http_url_;
   std::unique_ptr<NodeRegistry> registry_;
   std::unique_ptr<HeartbeatSender> heartbeats_;
+  std::unique_ptr<Autoscaler> autoscaler_;
 };
 
 }  // namespace relaycast::cluster

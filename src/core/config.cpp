@@ -41,6 +41,16 @@ Setter ratio_key(double& field) {
   };
 }
 
+Setter number_key(double& field, double lo, double hi) {
+  return [&field, lo, hi](const toml::node& n) -> Result<void> {
+    auto v = n.value<double>();
+    if (!(n.is_floating_point() || n.is_integer()) || !v || *v < lo || *v > hi)
+      return fail(Errc::config, "{}: must be a number from {} to {}", where(n), lo, hi);
+    field = *v;
+    return {};
+  };
+}
+
 Setter bool_key(bool& field) {
   return [&field](const toml::node& n) -> Result<void> {
     if (!n.is_boolean()) return fail(Errc::config, "{}: must be true or false", where(n));
@@ -168,6 +178,14 @@ Setter srt_passphrase_key(std::string& field) {
 Result<void> check_together(const Config& c, std::string_view source) {
   if (c.play_tokens.required && c.play_tokens.secret.empty())
     return fail(Errc::config, "{}: play_tokens.required = true needs play_tokens.secret (a long random string)", source);
+  if (const auto& a = c.autoscale; a.enabled) {
+    if (!(a.scale_down_at < a.target_load && a.target_load < a.scale_up_at))
+      return fail(Errc::config, "{}: autoscale needs scale_down_at < target_load < scale_up_at (now {} < {} < {})",
+                  source, a.scale_down_at, a.target_load, a.scale_up_at);
+    if (a.min_edges > a.max_edges)
+      return fail(Errc::config, "{}: autoscale.min_edges ({}) is above max_edges ({})", source, a.min_edges,
+                  a.max_edges);
+  }
   return {};
 }
 
@@ -282,6 +300,23 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"public_rtmp_url", string_key(c.cluster.public_rtmp_url)},
         {"public_http_url", string_key(c.cluster.public_http_url)},
         {"balance_app", string_key(c.cluster.balance_app)}}},
+      {"autoscale",
+       {{"enabled", bool_key(c.autoscale.enabled)},
+        {"metric", string_key(c.autoscale.metric, {"viewers", "egress"})},
+        {"egress_capacity_bps", unsigned_key(c.autoscale.egress_capacity_bps, 1000, uint64_t(1) << 50)},
+        {"target_load", number_key(c.autoscale.target_load, 0.01, 10)},
+        {"scale_up_at", number_key(c.autoscale.scale_up_at, 0.01, 10)},
+        {"scale_down_at", number_key(c.autoscale.scale_down_at, 0, 10)},
+        {"min_edges", unsigned_key(c.autoscale.min_edges, 0, 10000)},
+        {"max_edges", unsigned_key(c.autoscale.max_edges, 0, 10000)},
+        {"scale_up_cooldown_s", unsigned_key(c.autoscale.scale_up_cooldown_s, 0, 86400)},
+        {"scale_down_cooldown_s", unsigned_key(c.autoscale.scale_down_cooldown_s, 0, 86400)},
+        {"evaluate_ms", unsigned_key(c.autoscale.evaluate_ms, 100, 3600000)},
+        {"launch_timeout_s", unsigned_key(c.autoscale.launch_timeout_s, 1, 86400)},
+        {"drain_timeout_s", unsigned_key(c.autoscale.drain_timeout_s, 0, 86400 * 7)},
+        {"command_timeout_s", unsigned_key(c.autoscale.command_timeout_s, 1, 86400)},
+        {"scale_up_command", string_key(c.autoscale.scale_up_command)},
+        {"scale_down_command", string_key(c.autoscale.scale_down_command)}}},
       {"relay",
        {{"push", push_targets(c.relay.push)},
         {"tls_verify", bool_key(c.relay.tls_verify)},

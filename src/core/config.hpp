@@ -237,6 +237,30 @@ struct ClusterConfig {
   bool operator==(const ClusterConfig&) const = default;
 };
 
+// [autoscale]: the node hosting the registry (an origin) adds and removes edges by
+// running the operator's commands (cluster/autoscaler.hpp). Load is the cluster's
+// viewers (or egress) over the capacity of the nodes that take viewers.
+struct AutoscaleConfig {
+  bool enabled = false;
+  std::string metric = "viewers";          // "viewers" (over cluster.capacity) or "egress" (over egress_capacity_bps)
+  uint64_t egress_capacity_bps = 1000000000;  // what one node can send, for metric = "egress"
+  double target_load = 0.7;                // the load scaling aims for, per node
+  double scale_up_at = 0.85;               // above this, edges are added to come back to target_load
+  double scale_down_at = 0.4;              // below this, one edge is drained if the rest stay at or under target
+  uint32_t min_edges = 0;
+  uint32_t max_edges = 10;                 // edges up or launched, not counting drained ones
+  uint32_t scale_up_cooldown_s = 120;      // after a launch, no other launch for this long
+  uint32_t scale_down_cooldown_s = 300;    // after any action, no drain for this long
+  uint32_t evaluate_ms = 5000;             // how often the load is looked at
+  uint32_t launch_timeout_s = 300;         // a launched edge counts as coming this long before it heartbeats
+  uint32_t drain_timeout_s = 600;          // a drained edge is removed when its viewers are gone, or after this
+  uint32_t command_timeout_s = 120;        // a scale command still running after this is killed
+  std::string scale_up_command;            // run by /bin/sh with RELAYCAST_SCALE_* variables
+  std::string scale_down_command;
+
+  bool operator==(const AutoscaleConfig&) const = default;
+};
+
 // One [[relay.push]]: what is published as app/stream here is also pushed to url.
 struct PushTarget {
   std::string app;
@@ -301,6 +325,7 @@ struct Config {
   AuthConfig auth;
   DemoConfig demo;
   ClusterConfig cluster;
+  AutoscaleConfig autoscale;
   RelayConfig relay;
   HealthConfig health;
   ApiConfig api;

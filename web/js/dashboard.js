@@ -1,5 +1,5 @@
 // The dashboard (/): polls the API (every second: server, streams, clients, recent log;
-// every five: keys, events, nodes), draws bitrate and frame-rate sparklines from what
+// every five: keys, events, nodes, autoscaling), draws bitrate and frame-rate sparklines from what
 // it saw (the last five minutes, in the page), and kicks, creates events and adds keys
 // through the same API. Rows are updated in place, so keyboard focus stays put.
 import { ApiError, api, setToken, token } from "./api.js";
@@ -16,6 +16,7 @@ let server = null;
 let keys = [];
 let paused = false;
 let hasNodes = false;  // whether this server has GET /api/v1/nodes (its OpenAPI document says)
+let hasAutoscale = false;  // likewise GET /api/v1/autoscale
 
 // ---- rows updated in place ----------------------------------------------------
 
@@ -322,6 +323,38 @@ function renderNodes(nodes) {
   showEmpty("nodes-empty", list.length === 0);
 }
 
+// ---- autoscaling (GET /api/v1/autoscale, on the node that hosts the registry) -----
+
+function decisionText(d) {
+  if (d.action === "scale_up") return `scale up by ${d.count}`;
+  if (d.action === "drain") return `drain ${d.node}`;
+  if (d.action === "scale_down") return `remove ${d.node}`;
+  return "no change";
+}
+
+function renderAutoscale(a) {
+  // Only where it acts (autoscale.enabled); `relaycast autoscale plan` shows the rest.
+  $("autoscale-card").hidden = !a || !a.enabled;
+  if (!a || !a.enabled) return;
+  const load = a.load.value == null ? "unbounded" : `${(a.load.value * 100).toFixed(0)} %`;
+  const coming = a.pending_launches.reduce((n, l) => n + l.coming, 0);
+  setText($("autoscale-summary"),
+          `load ${load} (target ${(a.policy.target_load * 100).toFixed(0)} %) · ${a.load.edges} edges ` +
+          `(${a.policy.min_edges}–${a.policy.max_edges})` + (coming ? ` · ${coming} coming` : "") +
+          (a.draining.length ? ` · draining ${a.draining.map((d) => d.node).join(", ")}` : "") +
+          ` · now: ${decisionText(a.plan)}`);
+  syncRows($("autoscale-body"), a.decisions.slice(0, 5), (d) => `${d.at} ${d.rule}`,
+           () => el("tr", {}, el("td"), el("td"), el("td", { class: "message" })),
+           (row, d) => {
+             setText(row.cells[0], clock(d.at));
+             setText(row.cells[1], decisionText(d) + (d.times > 1 ? ` ×${d.times}` : ""));
+             setText(row.cells[2], d.reason);
+           });
+  const c = a.commands[0];
+  setText($("autoscale-command"), c ? `last command: ${c.action} ${c.node ?? c.count} at ${clock(c.started_at)}: ` +
+          `${c.outcome}${c.stderr ? ` (${c.stderr.slice(0, 120)})` : ""}` : "no scale command run yet");
+}
+
 // ---- recent log ---------------------------------------------------------------
 
 function renderLog(entries) {
@@ -372,11 +405,14 @@ async function slow() {
   clearTimeout(slowTimer);
   if (paused) return;
   try {
-    const [k, ev, nodes] = await Promise.all([
-      api("GET", "keys"), api("GET", "events"), hasNodes ? api("GET", "nodes") : Promise.resolve(null)]);
+    const [k, ev, nodes, autoscale] = await Promise.all([
+      api("GET", "keys"), api("GET", "events"), hasNodes ? api("GET", "nodes") : Promise.resolve(null),
+      // Edges host no registry (503, an error in the console): not asked.
+      hasAutoscale && server?.role !== "edge" ? api("GET", "autoscale").catch(() => null) : Promise.resolve(null)]);
     renderKeys(k.keys);
     renderEvents(ev.events);
     renderNodes(nodes ? nodes.nodes : null);
+    renderAutoscale(autoscale);
   } catch (e) {
     failed(e);
   }
@@ -389,6 +425,7 @@ async function startDashboard() {
     // Which optional routes this server has (a 404 would be an error in the console).
     const doc = await api("GET", "openapi.json");
     hasNodes = Boolean(doc.paths && doc.paths["/api/v1/nodes"]);
+    hasAutoscale = Boolean(doc.paths && doc.paths["/api/v1/autoscale"]);
   } catch (e) {
     failed(e);
     if (paused) return;  // token dialog: fast() and slow() run when it is given
