@@ -45,7 +45,7 @@ class PushRtmps(IntegrationTest):
             "[cluster]\nbackoff_min_ms = 100\nbackoff_max_ms = 400\nconnect_timeout_ms = 1500\n"
             "[[relay.push]]\napp = \"live\"\nstream = \"cam\"\n"
             f"url = \"{cls.rtmps_url('mirror')}\"\ntls_ca_file = \"{cls.cert}\"\n"))
-        cls.spawn_class("publisher", publisher_argv(cls.origin.rtmp_url(cls.STREAM), seconds=60))
+        cls.spawn_class("publisher", publisher_argv(cls.origin.rtmp_url(cls.STREAM), seconds=180))
         cls.origin.wait_for_publish(cls.STREAM)
 
     @classmethod
