@@ -1,5 +1,8 @@
 #include "format/mpegts_demuxer.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "core/byte_io.hpp"
 #include "format/mpegts_pes_reader.hpp"
 #include "format/mpegts_pid_writer.hpp"
@@ -67,6 +70,7 @@ void TsDemuxer::finish(std::vector<MediaPacket>& out) {
   for (auto& [pid, state] : pids_) {
     if (state.open && state.kind != PidKind::pat && state.kind != PidKind::pmt) complete_pes(pid, state, out);
   }
+  release_held(out);
 }
 
 void TsDemuxer::drop_open_unit(PidState& state) {
@@ -244,6 +248,35 @@ void TsDemuxer::read_section(uint16_t pid, std::span<const uint8_t> section) {
   set_streams(video, video_kind, audio);
 }
 
+// RTMP publishers send every decoder configuration before the first frame, and the
+// outputs rely on it: a recording or an HLS init segment starts with the tracks whose
+// configurations it has. In a transport stream the configurations come with the
+// first access unit of each stream, in whatever order the muxer interleaved them (an
+// HEVC encoder's first picture often comes before the first AAC frame). So until every
+// stream of the PMT has its configuration, or kConfigWait of media has gone by without
+// it, packets are held, and then released configurations first.
+void TsDemuxer::hold_until_configured(std::vector<MediaPacket>& out, size_t from) {
+  if (released_) return;
+  held_.insert(held_.end(), std::make_move_iterator(out.begin() + ptrdiff_t(from)), std::make_move_iterator(out.end()));
+  out.resize(from);
+  if (held_.empty()) return;
+  auto configured = [&](TrackKind kind) {
+    return std::any_of(held_.begin(), held_.end(), [&](const MediaPacket& p) { return p.kind == kind && p.config; });
+  };
+  const bool all = (!video_pid_ || configured(TrackKind::video)) && (!audio_pid_ || configured(TrackKind::audio));
+  const auto [low, high] = std::minmax_element(held_.begin(), held_.end(), [](const MediaPacket& a, const MediaPacket& b) {
+    return a.dts < b.dts;
+  });
+  if (all || high->dts - low->dts >= kConfigWait || held_.size() >= kMaxHeld) release_held(out);
+}
+
+void TsDemuxer::release_held(std::vector<MediaPacket>& out) {
+  released_ = true;
+  std::stable_partition(held_.begin(), held_.end(), [](const MediaPacket& p) { return p.config; });
+  out.insert(out.end(), std::make_move_iterator(held_.begin()), std::make_move_iterator(held_.end()));
+  held_.clear();
+}
+
 void TsDemuxer::set_streams(std::optional<uint16_t> video, PidKind video_kind, std::optional<uint16_t> audio) {
   auto keep = [&](std::optional<uint16_t>& current, std::optional<uint16_t> next, PidKind kind) {
     if (current && current != next) pids_.erase(*current);
@@ -308,6 +341,7 @@ void TsDemuxer::complete_pes(uint16_t pid, PidState& state, std::vector<MediaPac
     read = aac_.read(es, pts, out);
   }
   stats_.packets_out += out.size() - before;
+  hold_until_configured(out, before);
   if (!read) {
     ++stats_.frames_dropped;
     if (!read.error().is(Errc::ignored)) problem(read.error().code() == make_error_code(Errc::unsupported) ? Errc::unsupported : Errc::malformed,

@@ -43,10 +43,15 @@ public:
   // The biggest PES we assemble: a 4K keyframe at a high bitrate fits easily.
   static constexpr size_t kMaxPesSize = 16 * 1024 * 1024;
   static constexpr size_t kMaxProblems = 32;
+  // How long packets wait at the start for the configurations of the other streams.
+  static constexpr int64_t kConfigWait = ms_to_ticks(1000);
+  static constexpr size_t kMaxHeld = 512;
 
   TsDemuxer();
 
-  // Appends the MediaPackets that `bytes` completes to `out` (not cleared).
+  // Appends the MediaPackets that `bytes` completes to `out` (not cleared). At the
+  // start they are held until every stream of the PMT has its configuration (at most
+  // kConfigWait of media), then come out configurations first, as from RTMP.
   void feed(std::span<const uint8_t> bytes, std::vector<MediaPacket>& out);
   // End of input: the PES still open (video PES have no length and end only when the
   // next one starts) are complete now.
@@ -74,6 +79,8 @@ private:
                         std::vector<MediaPacket>& out);
   void complete_pes(uint16_t pid, PidState& state, std::vector<MediaPacket>& out);
   void drop_open_unit(PidState& state);
+  void hold_until_configured(std::vector<MediaPacket>& out, size_t from);
+  void release_held(std::vector<MediaPacket>& out);
   void set_streams(std::optional<uint16_t> video, PidKind video_kind, std::optional<uint16_t> audio);
   template <class... Args>
   void problem(Errc code, fmt::format_string<Args...> f, Args&&... args);
@@ -89,6 +96,8 @@ private:
   HevcReader hevc_;
   AacReader aac_;
   TsDemuxerStats stats_;
+  std::vector<MediaPacket> held_;  // until every stream has its configuration
+  bool released_ = false;
   std::deque<Error> problems_;
 };
 

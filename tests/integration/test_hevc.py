@@ -15,7 +15,8 @@ import time
 import unittest
 import urllib.request
 
-from harness import FPS, HOST, IntegrationTest, Flv, Probe, ffprobe_argv, wait_all
+import harness
+from harness import FPS, HOST, IntegrationTest, Flv, FlvTag, Probe, RawRtmp, ffprobe_argv, wait_all
 import hls_support as hs
 
 SIZE = (320, 240)
@@ -173,6 +174,90 @@ class HevcTest(IntegrationTest):
         self.assertEqual(codecs["audio"]["codec_name"], "aac")
         # The recording starts at the first keyframe the server saw.
         self.assertAlmostEqual(float(info["format"]["duration"]), SECONDS, delta=1.5)
+
+
+
+# AV1CodecConfigurationRecord (AV1-ISOBMFF 2.3.3): marker/version 0x81, Main profile
+# level 4.0, 4:2:0 8-bit, no configOBUs. The server does not look inside.
+AV1_CONFIG = bytes([0x81, 0x08, 0x0C, 0x00])
+
+
+def av1_tags(sample):
+    """The sample's tags with its H.264 video replaced by Enhanced RTMP 'av01' tags: a
+    SequenceStart, then CodedFrames (keyframes where the sample had them) whose OBUs are
+    a temporal delimiter and filler bytes numbered by frame."""
+    out = []
+    frame = 0
+    for tag in sample.tags:
+        if tag.type != harness.FLV_VIDEO:
+            out.append(tag)
+        elif tag.is_video_config:
+            out.append(FlvTag(tag.type, tag.timestamp, bytes([0x90]) + b"av01" + AV1_CONFIG))
+        elif not tag.is_end_of_sequence:
+            header = 0x91 if tag.is_keyframe else 0xA1
+            obus = bytes([0x12, 0x00, 0x7A, 0x04]) + frame.to_bytes(4, "big")  # TD + padding OBU
+            out.append(FlvTag(tag.type, tag.timestamp, bytes([header]) + b"av01" + obus))
+            frame += 1
+    return out
+
+
+class Av1PassThroughTest(IntegrationTest):
+    """Enhanced RTMP 'av01' comes in over RTMP (sent by hand: ffmpeg 5.1 cannot), goes
+    out unchanged over HTTP-FLV; HLS and the recording carry its audio and say once why
+    the video is not there."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.record_dir = os.path.join(cls.workdir.path, "rec")
+        cls.server = server = cls.start_class_server(
+            config=f'[record]\nenabled = true\ndirectory = "{cls.record_dir}"\nfragment_ms = 1000\n')
+        cls.tags = av1_tags(harness.sample_flv(cls.workdir, seconds=4))
+        client = RawRtmp(server.rtmp_port)
+        cls.addClassCleanup(client.close)
+        client.handshake()
+        client.publish("av1")
+        half = len(cls.tags) // 2
+        for tag in cls.tags[:half]:
+            client.send_tag(tag)
+        server.wait_for_log(r": live/av1: video AV1")
+        # A viewer joining now gets the configs and the GOP so far, then the rest live.
+        response = urllib.request.urlopen(server.http_url("live/av1"), timeout=10)
+        cls.addClassCleanup(response.close)
+        for tag in cls.tags[half:]:
+            client.send_tag(tag)
+        client.unpublish("av1")
+        data = bytearray()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            chunk = response.read1(65536)
+            if not chunk:
+                break
+            data += chunk
+        cls.http_flv = Flv(bytes(data), "HTTP-FLV of the AV1 publish")
+
+    def test_http_flv_passes_av01_through_unchanged(self):
+        sent = [t.data for t in self.tags if t.type == harness.FLV_VIDEO]
+        got = [t.data for t in self.http_flv.of_type(harness.FLV_VIDEO)]
+        self.assertGreater(len(got), FPS, "video tags over HTTP-FLV")
+        self.assertEqual(got[0], sent[0], "the SequenceStart with the AV1CodecConfigurationRecord comes first")
+        self.assertEqual(EnhancedVideoTag(got[1]).frame_type, 1, "then a keyframe")
+        self.assertEqual(got[1:], sent[len(sent) - len(got) + 1:],
+                         "the coded frames arrive byte for byte as sent, none lost after the join")
+        self.assertGreater(len(self.http_flv.of_type(harness.FLV_AUDIO)), 30, "audio tags over HTTP-FLV")
+
+    def test_hls_and_recording_carry_the_audio_and_say_once_why_not_the_video(self):
+        self.server.wait_for_log(r"recording live/av1: .* done", timeout=15)
+        self.assertEqual(len(self.server.log_lines(r"av1 video is not packaged for HLS")), 1, self.server.log())
+        self.assertEqual(len(self.server.log_lines(r"av1 video is not recorded")), 1, self.server.log())
+        self.assertFalse(self.server.log_lines(r"live/av1: closing"), "the publish was not a failure")
+        files = sorted(glob.glob(os.path.join(self.record_dir, "live/av1", "*.mp4")))
+        self.assertEqual(len(files), 1, files)
+        out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", files[0]],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr[-600:])
+        streams = json.loads(out.stdout)["streams"]
+        self.assertEqual([s["codec_name"] for s in streams], ["aac"])
 
 
 if __name__ == "__main__":

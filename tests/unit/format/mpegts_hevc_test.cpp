@@ -96,6 +96,18 @@ TEST(TsDemuxerHevc, CarriesHevcAsAnHvcCConfigAndFrames) {
   EXPECT_FALSE(d.frames(TrackKind::audio).empty()) << "the audio of an HEVC stream comes through too";
 }
 
+// ffmpeg's HEVC TS has its first picture before its first AAC frame; the outputs
+// (recordings, HLS init segments) start with the tracks whose configurations they have,
+// so both configurations come out before any frame, as from an RTMP publisher.
+TEST(TsDemuxerHevc, BothConfigurationsComeBeforeTheFirstFrame) {
+  const auto& d = fixture();
+  ASSERT_GE(d.packets.size(), 3u);
+  EXPECT_TRUE(d.packets[0].config);
+  EXPECT_TRUE(d.packets[1].config);
+  EXPECT_NE(d.packets[0].kind, d.packets[1].kind);
+  for (size_t i = 2; i < d.packets.size(); ++i) EXPECT_FALSE(d.packets[i].config) << i;
+}
+
 TEST(TsMuxerHevc, PmtSaysStreamType0x24) {
   mpegts::TsMuxer muxer({.has_video = true, .has_audio = true, .video_codec = Codec::hevc});
   std::vector<uint8_t> ts;
