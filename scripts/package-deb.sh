@@ -89,8 +89,9 @@ else
     sort -u | paste -sd, | sed 's/,/, /g')"
 fi
 [ -n "$depends" ] || fail "could not work out the libraries $binary needs"
-# adduser: postinst creates the relaycast user.
-depends="adduser, $depends"
+# adduser: postinst creates the relaycast user. ca-certificates: pushes and pulls to
+# rtmps:// check the target's certificate against the system CA store.
+depends="adduser, ca-certificates, $depends"
 
 installed_kb="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
 cat > "$stage/DEBIAN/control" <<EOF
