@@ -103,6 +103,12 @@ CommandResult run_shell_command(const std::string& command, const Environment& e
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // What the server set for itself is not the command's: an ignored SIGPIPE (inherited
+    // through exec) would turn `cmd | head` into write errors.
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     ::dup2(pipe_fds[1], STDERR_FILENO);
