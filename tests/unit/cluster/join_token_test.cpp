@@ -82,7 +82,7 @@ TEST(JoinToken, ATokenForOneNodeIsRefusedToAnother) {
 
 TEST(JoinToken, MalformedTokensSayWhatIsWrong) {
   const auto good = sign_join_token(kSecret, {.expires_unix = kNow + 60});
-  for (const std::string token : {std::string(), std::string("rcj1."), std::string("1767225600.abc"),
+  for (const std::string& token : {std::string(), std::string("rcj1."), std::string("1767225600.abc"),
                                   "rcj2" + good.substr(4), std::string("rcj1.17672x5600..") + std::string(64, 'a'),
                                   std::string("rcj1.-5..") + std::string(64, 'a'),
                                   std::string("rcj1.1767225600.e*dge.") + std::string(64, 'a'),
@@ -114,7 +114,7 @@ TEST(NodeCredential, IsBoundToItsNodeAndSecret) {
   auto other_secret = verify_node_credential("another cluster", credential, "edge-1");
   ASSERT_FALSE(other_secret);
   EXPECT_EQ(other_secret.error().fault, JoinFault::forged);
-  for (const std::string bad : {std::string("rcn1.xyz"), credential.substr(0, credential.size() - 1), "rcn2" + credential.substr(4)})
+  for (const std::string& bad : {std::string("rcn1.xyz"), credential.substr(0, credential.size() - 1), "rcn2" + credential.substr(4)})
     EXPECT_EQ(verify_node_credential(kSecret, bad, "edge-1").error().fault, JoinFault::malformed) << bad;
 }
 
