@@ -78,10 +78,13 @@ HttpResponse ControlPlane::post_heartbeat(const HttpRequest& request, const Para
   const auto seen = registry->node(report->id);
   json streams = json::object();
   for (const auto& [stream, origin] : registry->stream_origins()) streams[stream] = origin;
-  return json_response(200, {{"id", report->id},
-                             {"state", seen ? to_string(seen->state) : "active"},
-                             {"drained", seen && seen->drained},
-                             {"streams", streams}});
+  json answer = {{"id", report->id},
+                 {"state", seen ? to_string(seen->state) : "active"},
+                 {"drained", seen && seen->drained},
+                 {"streams", streams}};
+  // A node that joined with a join token heartbeats with this from now on (join_token.hpp).
+  if (auto credential = credential_to_issue(request, report->id)) answer["node_credential"] = *credential;
+  return json_response(200, answer);
 }
 
 HttpResponse ControlPlane::set_drained(const Params& params, bool drained) {

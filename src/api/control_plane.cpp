@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr std::string_view kMetricsPath = "/metrics";
+constexpr std::string_view kHeartbeatPath = "/api/v1/nodes/heartbeat";
 
 std::string header(const HttpRequest& request, http::field field) {
   const auto v = request[field];
@@ -77,6 +78,7 @@ std::vector<Route> ControlPlane::routes() {
       {"DELETE", "/api/v1/pushes/{id}"},
       {"GET", "/api/v1/autoscale"},
       {"GET", "/api/v1/autoscale/plan"},
+      {"POST", "/api/v1/nodes/join-tokens"},
   };
 }
 
@@ -95,11 +97,13 @@ ControlPlane::ControlPlane(Server& server, ControlPlaneOptions options)
                 &ControlPlane::delete_event, &ControlPlane::get_recent_log,
                 &ControlPlane::get_nodes,   &ControlPlane::post_heartbeat, &ControlPlane::drain_node,
                 &ControlPlane::undrain_node, &ControlPlane::get_pushes, &ControlPlane::add_push,
-                &ControlPlane::remove_push, &ControlPlane::get_autoscale, &ControlPlane::get_autoscale_plan},
+                &ControlPlane::remove_push, &ControlPlane::get_autoscale, &ControlPlane::get_autoscale_plan,
+                &ControlPlane::post_join_token},
       auth_(context_.config.api.token),
       metrics_auth_(context_.config.metrics.auth),
       keys_(keys_file(context_.config), context_.config.auth.publish_keys, context_.publish_keys),
       events_(events_file(context_.config)),
+      joins_(context_.config.cluster.join_secret, state_directory(context_.config) / "join_secret"),
       recent_log_(std::make_shared<RecentLog>()),
       web_(context_, events_, context_.config.web),
       monitor_(context_, server.main_context(), context_.config.health),
@@ -110,6 +114,7 @@ ControlPlane::~ControlPlane() { stop(); }
 Result<void> ControlPlane::start() {
   if (auto loaded = keys_.load(); !loaded) return loaded;
   if (auto loaded = events_.load(); !loaded) return loaded;
+  if (auto loaded = joins_.load(); !loaded) return loaded;
   // Before the server runs: spdlog does not lock its list of sinks.
   spdlog::default_logger()->sinks().push_back(recent_log_);
   monitor_.start();
@@ -125,6 +130,8 @@ Result<void> ControlPlane::start() {
                  c.metrics.auth ? "protected like the API (metrics.auth = true)" : "open to any scraper (metrics.auth)");
   spdlog::info("API: stream keys added at run time are kept in {}", keys_.file().string());
   spdlog::info("API: events are kept in {}", events_.file().string());
+  if (options_.cluster && options_.cluster->registry())
+    spdlog::info("cluster: join tokens and node credentials are signed with {}", joins_.describe());
   if (c.web.enabled && !c.web.directory.empty())
     spdlog::info("web: pages are read from {} first (web.directory)", c.web.directory);
   return {};
@@ -175,7 +182,12 @@ HttpResponse ControlPlane::handle(const HttpRequest& request, const HttpPeer& pe
     return options_.cluster->play_redirect(target);
   }
   if (!path.starts_with(kApiPrefix) && path != kMetricsPath && web_.answers(path)) return web_.handle(request);
-  if (auto refused = refuse_unauthorized(request, peer, path == kMetricsPath)) return std::move(*refused);
+  // Heartbeats may come with a join token instead of the API's credentials.
+  if (method == "POST" && path == kHeartbeatPath) {
+    if (auto refused = authorize_heartbeat(request, peer)) return std::move(*refused);
+  } else if (auto refused = refuse_unauthorized(request, peer, path == kMetricsPath)) {
+    return std::move(*refused);
+  }
 
   const auto matched = router_.match(method, path);
   if (const auto* none = std::get_if<NoRoute>(&matched)) {

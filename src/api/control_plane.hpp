@@ -26,6 +26,7 @@
 
 #include "api/api_auth.hpp"
 #include "api/event_store.hpp"
+#include "api/join_authority.hpp"
 #include "api/key_store.hpp"
 #include "api/recent_log.hpp"
 #include "api/router.hpp"
@@ -113,6 +114,12 @@ private:
   // autoscale_routes.cpp
   HttpResponse get_autoscale(const HttpRequest&, const Params&);
   HttpResponse get_autoscale_plan(const HttpRequest&, const Params&);
+  // Join tokens (join_routes.cpp).
+  HttpResponse post_join_token(const HttpRequest&, const Params&);
+  // 401/403 with the reason, or nothing when the heartbeat may go on.
+  std::optional<HttpResponse> authorize_heartbeat(const HttpRequest& request, const HttpPeer& peer);
+  // The node credential for an answer to a heartbeat that came with a join token.
+  std::optional<std::string> credential_to_issue(const HttpRequest& request, const std::string& node_id);
 
   std::string render_metrics();
   // 401/403 with the reason, or nothing when the request may go on.
@@ -127,6 +134,7 @@ private:
   std::atomic<bool> metrics_auth_;
   KeyStore keys_;
   EventStore events_;
+  JoinAuthority joins_;
   std::shared_ptr<RecentLog> recent_log_;
   // The dashboard and players (/, /watch/..., /event/..., /web/...): public pages;
   // the dashboard's data comes from the API, with its auth.

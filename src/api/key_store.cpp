@@ -1,6 +1,5 @@
 #include "api/key_store.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -14,17 +13,7 @@ namespace relaycast::api {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path state_dir(const Config& config) {
-  if (!config.server.state_dir.empty()) return config.server.state_dir;
-  auto env = [](const char* name) -> std::string {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-  };
-  if (auto d = env("STATE_DIRECTORY"); !d.empty()) return d;
-  if (auto d = env("XDG_STATE_HOME"); !d.empty()) return fs::path(d) / "relaycast";
-  if (auto d = env("HOME"); !d.empty()) return fs::path(d) / ".local/state/relaycast";
-  return "relaycast-state";
-}
+fs::path state_dir(const Config& config) { return state_directory(config); }
 
 fs::path keys_file(const Config& config) {
   if (!config.api.keys_file.empty()) return config.api.keys_file;

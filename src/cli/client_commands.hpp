@@ -7,6 +7,7 @@
 //   relaycast recordings ls | rm APP/NAME/FILE | start APP/NAME | stop APP/NAME
 //   relaycast reload
 //   relaycast nodes ls | drain ID | undrain ID          (cluster_commands.cpp)
+//   relaycast nodes join-command, relaycast join        (join_commands.cpp)
 //   relaycast pushes ls | add APP[/NAME] URL | rm ID
 //   relaycast autoscale status | plan                   (autoscale_commands.cpp)
 // A table for people by default, the API's JSON with --json; --server and --token

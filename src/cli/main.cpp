@@ -8,6 +8,7 @@
 
 #include "cli/client_commands.hpp"
 #include "cli/events_commands.hpp"
+#include "cli/join_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/tokens_command.hpp"
 
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   relaycast::cli::add_tokens_command(app, client, tokens, run_client);
   relaycast::cli::EventOptions events;
   relaycast::cli::add_event_commands(app, client, events, run_client);
+  relaycast::cli::JoinOptions join;
+  relaycast::cli::add_join_commands(app, client, join, run_client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

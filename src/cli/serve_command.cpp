@@ -89,6 +89,9 @@ int run_serve(const ServeOptions& o) {
   }
 
   init_logging(config->server.log_level);
+  if (!o.config_file.empty())
+    for (const auto& drop_in : config_drop_ins(o.config_file))
+      spdlog::info("config: {} read over {}", drop_in.string(), o.config_file);
   // Declared before the server so that it outlives the workers: a session ending on
   // another worker while the server stops may still tell it (on_stop, on_unpublish).
   std::unique_ptr<api::Webhooks> webhooks;

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "cluster/embedded_registry.hpp"
+#include "cluster/join_token.hpp"
 #include "cluster/play_path.hpp"
 #include "cluster/redis_registry.hpp"
 #include "core/log.hpp"
@@ -54,6 +55,13 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::create(ServerContext& server, 
     return fail(Errc::config, "cluster.public_rtmp_url: \"{}\" is not rtmp://host:port", node->rtmp_url_);
   if (!node->http_url_.starts_with("http://") && !node->http_url_.starts_with("https://"))
     return fail(Errc::config, "cluster.public_http_url: \"{}\" is not http://host:port", node->http_url_);
+  if (!c.join_token.empty()) {
+    if (auto claims = read_join_token(c.join_token); !claims)
+      return fail(Errc::config, "cluster.join_token: {}", claims.error().message);
+    if (c.heartbeat_urls.empty())
+      return fail(Errc::config, "cluster.join_token is set but cluster.heartbeat_urls is empty: the token is for the "
+                                "registry this node heartbeats to (`relaycast join` writes both)");
+  }
   for (const auto& url : c.heartbeat_urls)
     if (!url.starts_with("http://"))
       return fail(Errc::config, "cluster.heartbeat_urls: \"{}\" is not http://host:port (the registry's API)", url);
@@ -77,7 +85,11 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::create(ServerContext& server, 
         ScalingOrigin{.id = node->id_, .rtmp_url = node->rtmp_url_, .http_url = node->http_url_, .capacity = c.capacity});
   const std::string token = c.registry_token.empty() ? server.config.api.token : c.registry_token;
   node->heartbeats_ = std::make_unique<HeartbeatSender>(
-      HeartbeatOptions{.urls = c.heartbeat_urls, .token = token, .period = milliseconds(c.heartbeat_ms)},
+      HeartbeatOptions{.urls = c.heartbeat_urls,
+                       .token = token,
+                       .join_token = c.join_token,
+                       .credential_file = state_directory(server.config) / "node_credential.json",
+                       .period = milliseconds(c.heartbeat_ms)},
       [n = node.get()] { return n->report(); }, node->registry_.get());
   return node;
 }

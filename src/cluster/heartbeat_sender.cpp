@@ -1,10 +1,63 @@
 #include "cluster/heartbeat_sender.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include "cluster/http_post.hpp"
+#include "cluster/join_token.hpp"
 #include "core/log.hpp"
 
 namespace relaycast::cluster {
 using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string HeartbeatSender::bearer_for(const std::string& node_id) {
+  if (!credential_read_ && !options_.credential_file.empty()) {
+    credential_read_ = true;
+    std::ifstream in(options_.credential_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto kept = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (kept.is_object() && kept.value("node_id", "") == node_id && kept.value("credential", "") != "") {
+      credential_ = kept["credential"].get<std::string>();
+      credential_node_ = node_id;
+      spdlog::info("cluster: heartbeats carry the node credential kept in {}", options_.credential_file.string());
+    } else if (kept.is_object()) {
+      spdlog::warn("cluster: {} holds a node credential for node {}, not for this node ({}); not used",
+                   options_.credential_file.string(), kept.value("node_id", "?"), node_id);
+    }
+  }
+  if (!credential_.empty() && credential_node_ == node_id) return credential_;
+  if (!options_.join_token.empty()) return options_.join_token;
+  return options_.token;
+}
+
+void HeartbeatSender::keep_credential(const std::string& node_id, const std::string& credential,
+                                      const std::string& url) {
+  if (credential == credential_ && node_id == credential_node_) return;
+  credential_ = credential;
+  credential_node_ = node_id;
+  if (options_.credential_file.empty()) return;
+  // Written aside and renamed: a crash leaves the old file or the new one, never half.
+  std::error_code ec;
+  fs::create_directories(options_.credential_file.parent_path(), ec);
+  const fs::path temporary = options_.credential_file.string() + ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json{{"node_id", node_id}, {"credential", credential}, {"registry", url}}.dump(2) << "\n";
+    if (!out) ec = std::make_error_code(std::errc::io_error);
+  }
+  if (!ec) fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (!ec) fs::rename(temporary, options_.credential_file, ec);
+  if (ec) {
+    spdlog::warn("cluster: joined through {} as node {}, but cannot keep its node credential in {}: {}; after a "
+                 "restart this node needs a join token that has not expired (set server.state_dir)",
+                 url, node_id, options_.credential_file.string(), ec.message());
+    return;
+  }
+  spdlog::info("cluster: joined through {} as node {}; its node credential is kept in {} (the join token is not "
+               "needed any more)", url, node_id, options_.credential_file.string());
+}
 
 HeartbeatSender::HeartbeatSender(HeartbeatOptions options, std::function<NodeReport()> report, NodeRegistry* local)
     : options_(std::move(options)), report_(std::move(report)), local_(local) {}
@@ -57,7 +110,7 @@ void HeartbeatSender::send_once() {
   const json body = report_json(report);
   for (const auto& url : options_.urls) {
     // A heartbeat that takes longer than the period is late anyway.
-    auto answer = post_json(url, "/api/v1/nodes/heartbeat", options_.token, body, options_.period);
+    auto answer = post_json(url, "/api/v1/nodes/heartbeat", bearer_for(report.id), body, options_.period);
     std::string why;
     if (!answer) {
       why = answer.error().message();
@@ -67,6 +120,8 @@ void HeartbeatSender::send_once() {
                         b.is_object() && b.contains("detail") && b["detail"].is_string() ? b["detail"].get<std::string>()
                                                                                        : "no detail");
     } else if (const auto& b = answer->body; b.is_object()) {
+      if (b.contains("node_credential") && b["node_credential"].is_string())
+        keep_credential(report.id, b["node_credential"].get<std::string>(), url);
       if (b.contains("streams") && b["streams"].is_object())
         for (const auto& [stream, origin] : b["streams"].items())
           if (origin.is_string()) origins.emplace(stream, origin.get<std::string>());

@@ -5,8 +5,12 @@
 // whether an operator drained this node, and which origin holds which stream (what
 // an edge pulls from first). A registry that stops answering is logged once, and
 // again when it answers again.
+//
+// As whom: the node credential a registry issued (cluster/join_token.hpp), kept in the
+// state directory; until there is one, cluster.join_token; without one, the API token.
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -20,7 +24,9 @@ namespace relaycast::cluster {
 
 struct HeartbeatOptions {
   std::vector<std::string> urls;  // http://host:port of the registries' nodes
-  std::string token;
+  std::string token;       // cluster.registry_token or api.token
+  std::string join_token;  // cluster.join_token: sent until a registry answers with a node credential
+  std::filesystem::path credential_file;  // where that credential is kept across restarts
   std::chrono::milliseconds period{1000};
 };
 
@@ -40,6 +46,9 @@ public:
 private:
   void run(std::stop_token stop);
   void send_once();
+  // The bearer token for this node's heartbeats, reading a kept credential once.
+  std::string bearer_for(const std::string& node_id);
+  void keep_credential(const std::string& node_id, const std::string& credential, const std::string& url);
 
   const HeartbeatOptions options_;
   std::function<NodeReport()> report_;
@@ -48,6 +57,9 @@ private:
   std::map<std::string, std::string> stream_origins_;
   std::map<std::string, bool> drained_by_;  // registry -> drained there
   std::map<std::string, std::string> failing_;  // url -> why its last heartbeat failed
+  // Only touched on the sender's thread.
+  bool credential_read_ = false;
+  std::string credential_, credential_node_;
   std::condition_variable_any wake_;
   std::jthread thread_;
 };

@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -294,6 +296,8 @@ std::map<std::string, Section, std::less<>> schema(Config& c) {
         {"registry", string_key(c.cluster.registry)},
         {"heartbeat_urls", string_list(c.cluster.heartbeat_urls, "\"http://host:port\" strings")},
         {"registry_token", string_key(c.cluster.registry_token)},
+        {"join_secret", string_key(c.cluster.join_secret)},
+        {"join_token", string_key(c.cluster.join_token)},
         {"heartbeat_ms", unsigned_key(c.cluster.heartbeat_ms, 100, 60000)},
         {"down_after_ms", unsigned_key(c.cluster.down_after_ms, 300, 600000)},
         {"capacity", unsigned_key(c.cluster.capacity, 0, 10000000)},
@@ -359,16 +363,14 @@ std::string names(const auto& map) {
   return fmt::format("{}", fmt::join(out, ", "));
 }
 
-}  // namespace
-
-Result<Config> parse_config(std::string_view text, std::string_view source) {
+// Sets every key of `text` on `config`, over what it holds already.
+Result<void> apply_toml(Config& config, std::string_view text, std::string_view source) {
   toml::table root;
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     return fail(Errc::config, "{}: line {}: {}", source, e.source().begin.line, e.description());
   }
-  Config config;
   auto sections = schema(config);
   for (const auto& [name, node] : root) {
     auto section = sections.find(name.str());
@@ -385,16 +387,64 @@ Result<Config> parse_config(std::string_view text, std::string_view source) {
         return std::unexpected(std::move(ok.error()).context(fmt::format("{}: {}.{}", source, name.str(), key.str())));
     }
   }
-  if (auto ok = check_together(config, source); !ok) return std::unexpected(ok.error());
-  return config;
+  return {};
 }
 
-Result<Config> load_config_file(const std::filesystem::path& path) {
+Result<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) return fail(Errc::config, "{}: cannot be read", path.string());
   std::stringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path.string());
+  return text.str();
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, std::string_view source) {
+  Config config;
+  if (auto ok = apply_toml(config, text, source); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_together(config, source); !ok) return std::unexpected(ok.error());
+  return config;
+}
+
+std::vector<std::filesystem::path> config_drop_ins(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> found;
+  std::error_code ec;
+  const fs::path directory = fs::absolute(path, ec).parent_path() / "conf.d";
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".toml" && it->is_regular_file(ec)) found.push_back(it->path());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+Result<Config> load_config_file(const std::filesystem::path& path) {
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  Config config;
+  if (auto ok = apply_toml(config, *text, path.string()); !ok) return std::unexpected(ok.error());
+  std::string sources = path.string();
+  for (const auto& drop_in : config_drop_ins(path)) {
+    auto more = read_file(drop_in);
+    if (!more) return std::unexpected(more.error());
+    if (auto ok = apply_toml(config, *more, drop_in.string()); !ok) return std::unexpected(ok.error());
+    sources += " + " + drop_in.string();
+  }
+  if (auto ok = check_together(config, sources); !ok) return std::unexpected(ok.error());
+  return config;
+}
+
+std::filesystem::path state_directory(const Config& config) {
+  namespace fs = std::filesystem;
+  if (!config.server.state_dir.empty()) return config.server.state_dir;
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (auto d = env("STATE_DIRECTORY"); !d.empty()) return d;
+  if (auto d = env("XDG_STATE_HOME"); !d.empty()) return fs::path(d) / "relaycast";
+  if (auto d = env("HOME"); !d.empty()) return fs::path(d) / ".local/state/relaycast";
+  return "relaycast-state";
 }
 
 }  // namespace relaycast

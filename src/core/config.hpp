@@ -224,6 +224,13 @@ struct ClusterConfig {
   std::string registry;
   std::vector<std::string> heartbeat_urls;  // http://origin:8080 of the registries this node heartbeats to
   std::string registry_token;        // bearer token for heartbeat_urls; empty: api.token
+  // Join tokens (cluster/join_token.hpp). On a node with a registry: the HMAC-SHA256 key
+  // that signs join tokens and node credentials; empty: one is generated once and kept
+  // in <server.state_dir>/join_secret. Origins sharing a Redis registry need the same.
+  std::string join_secret;
+  // On an edge (written by `relaycast join`): the join token its heartbeats carry until
+  // the registry answers with a node credential (kept in <server.state_dir>).
+  std::string join_token;
   uint32_t heartbeat_ms = 1000;      // how often this node reports its load
   uint32_t down_after_ms = 5000;     // a node with no heartbeat for this long gets no viewers
   uint32_t capacity = 1000;          // viewers this node is sized for; 0: never sent viewers by the balancer
@@ -340,6 +347,15 @@ struct Config {
 // Parses TOML text; `source` names it in errors ("relaycast.toml: rtmp.port: ...").
 // Unknown keys and out-of-range values are errors that say what is allowed.
 Result<Config> parse_config(std::string_view toml, std::string_view source);
+// The file, then each drop-in (config_drop_ins) over it: a key set in a drop-in
+// replaces the file's (an array as a whole).
 Result<Config> load_config_file(const std::filesystem::path& path);
+// conf.d/*.toml in the directory of `path`, in name order: how `relaycast join` adds
+// an edge's [cluster] keys to a packaged config without rewriting the operator's file.
+std::vector<std::filesystem::path> config_drop_ins(const std::filesystem::path& path);
+
+// Where run-time state goes: server.state_dir, else $STATE_DIRECTORY (systemd), else
+// $XDG_STATE_HOME/relaycast, else ~/.local/state/relaycast, else ./relaycast-state.
+std::filesystem::path state_directory(const Config& config);
 
 }  // namespace relaycast

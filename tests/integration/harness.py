@@ -182,9 +182,10 @@ SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime 
 class Server:
     """One relaycast process on free loopback ports, its log in a file."""
 
-    def __init__(self, workdir, config="", log_level="info", workers=2):
+    def __init__(self, workdir, config="", log_level="info", workers=2, config_path=None):
         self.workdir = workdir
         self.config = config
+        self.config_path = config_path  # a config file of the test's own (with its conf.d/), instead of `config`
         self.log_level = log_level
         self.workers = workers
         self.proc = None
@@ -201,7 +202,9 @@ class Server:
             argv = [relaycast_bin(), "serve", "--bind", HOST, "--rtmp-port", str(self.rtmp_port),
                     "--http-port", str(self.http_port), "--srt-port", str(self.srt_port), "--log-level", self.log_level,
                     "--workers", str(self.workers)]
-            if self.config:
+            if self.config_path:
+                argv += ["--config", self.config_path]
+            elif self.config:
                 path = self.workdir.file("relaycast", "toml")
                 with open(path, "w") as f:
                     f.write(self.config)
