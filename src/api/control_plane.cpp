@@ -132,12 +132,15 @@ Result<void> ControlPlane::start() {
   spdlog::info("API: events are kept in {}", events_.file().string());
   if (options_.cluster && options_.cluster->registry())
     spdlog::info("cluster: join tokens and node credentials are signed with {}", joins_.describe());
+  if (auto* scaler = options_.cluster ? options_.cluster->autoscaler() : nullptr)
+    scaler->set_join_bundle_source([this](int64_t ttl_s) { return autoscale_join_bundle(ttl_s); });
   if (c.web.enabled && !c.web.directory.empty())
     spdlog::info("web: pages are read from {} first (web.directory)", c.web.directory);
   return {};
 }
 
 void ControlPlane::stop() {
+  if (auto* scaler = options_.cluster ? options_.cluster->autoscaler() : nullptr) scaler->set_join_bundle_source({});
   monitor_.stop();
   // After the server stopped (run() returned), so no worker logs while this changes.
   std::erase(spdlog::default_logger()->sinks(), recent_log_);

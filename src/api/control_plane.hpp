@@ -33,6 +33,7 @@
 #include "api/stream_monitor.hpp"
 #include "api/web_pages.hpp"
 #include "cluster/cluster_node.hpp"
+#include "cluster/join_bundle.hpp"
 #include "core/config.hpp"
 #include "server/http_extension.hpp"
 #include "server/server.hpp"
@@ -116,6 +117,11 @@ private:
   HttpResponse get_autoscale_plan(const HttpRequest&, const Params&);
   // Join tokens (join_routes.cpp).
   HttpResponse post_join_token(const HttpRequest&, const Params&);
+  // A signed bundle for a new edge; origins and heartbeat URLs not given are this
+  // registry's live origins and this node. Errc::not_found without a registry or origin.
+  Result<cluster::JoinBundle> join_bundle(const cluster::JoinClaims& claims, cluster::JoinBundle bundle);
+  // For the autoscaler's scale-up command (RELAYCAST_JOIN_COMMAND); "" when none can be made.
+  std::string autoscale_join_bundle(int64_t ttl_s);
   // 401/403 with the reason, or nothing when the heartbeat may go on.
   std::optional<HttpResponse> authorize_heartbeat(const HttpRequest& request, const HttpPeer& peer);
   // The node credential for an answer to a heartbeat that came with a join token.

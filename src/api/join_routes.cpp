@@ -84,6 +84,39 @@ std::optional<std::string> ControlPlane::credential_to_issue(const HttpRequest& 
   return credential.empty() ? std::nullopt : std::optional(std::move(credential));
 }
 
+Result<cluster::JoinBundle> ControlPlane::join_bundle(const cluster::JoinClaims& claims, cluster::JoinBundle bundle) {
+  auto* node = options_.cluster;
+  auto* registry = node ? node->registry() : nullptr;
+  if (!registry) return fail(Errc::not_found, "this node hosts no registry (cluster.registry)");
+  const auto self = node->report();
+  if (bundle.origins.empty()) {
+    // This origin first, then every other live origin the registry knows (several
+    // origins sharing a Redis registry): the edge fails over in that order.
+    if (self.role == "origin") bundle.origins.push_back(self.rtmp_url);
+    for (const auto& v : registry->nodes())
+      if (v.report.role == "origin" && v.state != cluster::NodeState::down && v.report.id != self.id)
+        bundle.origins.push_back(v.report.rtmp_url);
+    if (bundle.origins.empty())
+      return fail(Errc::not_found, "the registry knows no live origin for the edge to pull from; give "
+                                   "\"origins\": [\"rtmp://host:port\"]");
+  }
+  if (bundle.heartbeat_urls.empty()) bundle.heartbeat_urls.push_back(self.http_url);
+  auto token = joins_.sign(claims);
+  if (!token) return fail(Errc::config, "{}", token.error().message());
+  bundle.token = *token;
+  return bundle;
+}
+
+std::string ControlPlane::autoscale_join_bundle(int64_t ttl_s) {
+  auto bundle = join_bundle({.expires_unix = unix_now() + ttl_s}, {});
+  if (!bundle) {
+    spdlog::warn("autoscale: the scale-up command gets no RELAYCAST_JOIN_COMMAND: {}", bundle.error().message());
+    return {};
+  }
+  spdlog::info("autoscale: signed a join token valid {} s for the edge the scale-up command launches", ttl_s);
+  return cluster::encode_join_bundle(*bundle);
+}
+
 HttpResponse ControlPlane::post_join_token(const HttpRequest& request, const Params&) {
   auto* node = options_.cluster;
   auto* registry = node ? node->registry() : nullptr;
@@ -110,28 +143,19 @@ HttpResponse ControlPlane::post_join_token(const HttpRequest& request, const Par
       return json_error(400, "bad node_id", "\"node_id\" must be the id the new node will have (cluster.node_id)");
     claims.node_id = body["node_id"].get<std::string>();
   }
-  cluster::JoinBundle bundle;
-  if (auto bad = read_urls(body, "origins", "rtmp://", bundle.origins)) return json_error(400, "bad origins", *bad);
-  if (auto bad = read_urls(body, "heartbeat_urls", "http://", bundle.heartbeat_urls))
+  cluster::JoinBundle wanted;
+  if (auto bad = read_urls(body, "origins", "rtmp://", wanted.origins)) return json_error(400, "bad origins", *bad);
+  if (auto bad = read_urls(body, "heartbeat_urls", "http://", wanted.heartbeat_urls))
     return json_error(400, "bad heartbeat_urls", *bad);
-  const auto self = node->report();
-  if (bundle.origins.empty()) {
-    // This origin first, then every other live origin the registry knows (several
-    // origins sharing a Redis registry): the edge fails over in that order.
-    if (self.role == "origin") bundle.origins.push_back(self.rtmp_url);
-    for (const auto& v : registry->nodes())
-      if (v.report.role == "origin" && v.state != cluster::NodeState::down && v.report.id != self.id)
-        bundle.origins.push_back(v.report.rtmp_url);
-    if (bundle.origins.empty())
-      return json_error(409, "no origin", "the registry knows no live origin for the edge to pull from; give "
-                                          "\"origins\": [\"rtmp://host:port\"]");
+  auto signed_bundle = join_bundle(claims, std::move(wanted));
+  if (!signed_bundle) {
+    if (signed_bundle.error().is(Errc::not_found))
+      return json_error(409, "no origin", signed_bundle.error().message());
+    return json_error(500, "no join secret", signed_bundle.error().message());
   }
-  if (bundle.heartbeat_urls.empty()) bundle.heartbeat_urls.push_back(self.http_url);
-  auto token = joins_.sign(claims);
-  if (!token) return json_error(500, "no join secret", token.error().message());
-  bundle.token = *token;
+  const auto& bundle = *signed_bundle;
   const std::string encoded = cluster::encode_join_bundle(bundle);
-  const std::string command = fmt::format("relaycast join {} && systemctl restart relaycast", encoded);
+  const std::string command = cluster::join_command(encoded);
   spdlog::info("API: signed a join token valid {} s (until {}) for {}; edges pull from {} and heartbeat to {}", ttl,
                cluster::utc_time(claims.expires_unix), claims.node_id.empty() ? "any node id" : "node " + claims.node_id,
                fmt::join(bundle.origins, ", "), fmt::join(bundle.heartbeat_urls, ", "));

@@ -4,6 +4,7 @@
 
 #include <fmt/chrono.h>
 
+#include "cluster/join_bundle.hpp"
 #include "core/log.hpp"
 
 namespace relaycast::cluster {
@@ -177,6 +178,11 @@ void Autoscaler::record(const ScaleDecision& d, int64_t now_ms) {
   spdlog::info("autoscale: {} ({}): {}", what, d.rule, d.reason);
 }
 
+void Autoscaler::set_join_bundle_source(JoinBundleSource source) {
+  std::lock_guard lock(join_mutex_);
+  join_source_ = std::move(source);
+}
+
 Environment Autoscaler::environment(const ScaleDecision& d, const std::vector<NodeView>& nodes) const {
   Environment env = {
       {"RELAYCAST_SCALE_ACTION", d.action == ScaleAction::scale_up ? "up" : "down"},
@@ -192,6 +198,16 @@ Environment Autoscaler::environment(const ScaleDecision& d, const std::vector<No
       {"RELAYCAST_ORIGIN_RTMP_URL", origin_.rtmp_url},
       {"RELAYCAST_ORIGIN_HTTP_URL", origin_.http_url},
   };
+  if (d.action == ScaleAction::scale_up) {
+    // Valid long enough for the slowest launch to send its first heartbeat; after
+    // that the edge holds a node credential and the token no longer matters.
+    std::lock_guard lock(join_mutex_);
+    const auto bundle = join_source_ ? join_source_(int64_t(policy_.launch_timeout_s) + 600) : std::string();
+    if (!bundle.empty()) {
+      env.emplace_back("RELAYCAST_JOIN_BUNDLE", bundle);
+      env.emplace_back("RELAYCAST_JOIN_COMMAND", join_command(bundle));
+    }
+  }
   if (d.action == ScaleAction::scale_down) {
     env.emplace_back("RELAYCAST_NODE_ID", d.node);
     for (const auto& n : nodes)

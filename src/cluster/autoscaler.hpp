@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -51,6 +52,12 @@ public:
   // decisions, pending launches, drains and command results.
   nlohmann::json status() const;
   const AutoscaleConfig& policy() const { return policy_; }
+
+  // Where a scale-up's RELAYCAST_JOIN_BUNDLE and RELAYCAST_JOIN_COMMAND come from: a
+  // join bundle valid ttl_s, or "" (the control plane holds the join secret, so it
+  // sets this; and clears it before it goes away). Without one, they are not set.
+  using JoinBundleSource = std::function<std::string(int64_t ttl_s)>;
+  void set_join_bundle_source(JoinBundleSource source);
 
   // One evaluation, acting on the decision; what start() runs every evaluate_ms.
   ScaleDecision evaluate();
@@ -109,6 +116,8 @@ private:
 
   std::condition_variable_any wake_;
   std::jthread thread_;
+  mutable std::mutex join_mutex_;  // held while the source is called, so clearing it waits
+  JoinBundleSource join_source_;
 };
 
 }  // namespace relaycast::cluster

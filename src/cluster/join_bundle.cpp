@@ -1,5 +1,6 @@
 #include "cluster/join_bundle.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cluster/join_token.hpp"
@@ -40,6 +41,10 @@ Result<JoinBundle> decode_join_bundle(std::string_view text) {
   if (auto ok = urls("origins", "rtmp://", bundle.origins); !ok) return std::unexpected(ok.error());
   if (auto ok = urls("heartbeat_urls", "http://", bundle.heartbeat_urls); !ok) return std::unexpected(ok.error());
   return bundle;
+}
+
+std::string join_command(std::string_view encoded_bundle) {
+  return fmt::format("relaycast join {} && systemctl restart relaycast", encoded_bundle);
 }
 
 }  // namespace relaycast::cluster

@@ -27,6 +27,8 @@ struct JoinBundle {
 };
 
 std::string encode_join_bundle(const JoinBundle& bundle);
+// The one shell command that makes a machine with the package installed an edge.
+std::string join_command(std::string_view encoded_bundle);
 // Errc::malformed saying what is wrong: the prefix, the encoding, a missing or bad field.
 Result<JoinBundle> decode_join_bundle(std::string_view text);
 

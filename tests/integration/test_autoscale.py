@@ -1,6 +1,7 @@
 """The autoscaling hooks ([autoscale]), every node a relaycast process on 127.0.0.1:
 - an origin sized for 2 viewers runs scale_up_command (a script written here that
-  starts another relaycast edge on loopback, heartbeating to the origin) when HTTP-FLV
+  joins with RELAYCAST_JOIN_BUNDLE, as a cloud's user data would with
+  RELAYCAST_JOIN_COMMAND, and starts another relaycast edge on loopback) when HTTP-FLV
   viewers push its load past scale_up_at, with RELAYCAST_SCALE_* saying why and how
   many; the new edge is listed in /api/v1/nodes;
 - the scale-up cool-down holds while the load is high again;
@@ -15,7 +16,6 @@ import time
 import unittest
 
 import api_support as api
-import cluster_support as cs
 from harness import HOST, IntegrationTest, curl_argv, free_ports, free_udp_port, publisher_argv, relaycast_bin
 
 STREAM = "live/surge"
@@ -27,7 +27,10 @@ n=$(( $(cat "$dir/launches" 2>/dev/null || echo 0) + 1 ))
 echo $n > "$dir/launches"
 env | grep '^RELAYCAST_' | sort > "$dir/up-$n.env"
 read rtmp http srt < "$dir/ports-$n"
-"{binary}" serve --config "$dir/edge-$n.toml" --bind {host} --rtmp-port $rtmp --http-port $http \\
+# What a cloud's user data does with RELAYCAST_JOIN_COMMAND, minus systemd: join with
+# the bundle the origin signed for this launch, then serve.
+"{binary}" join "$RELAYCAST_JOIN_BUNDLE" --config "$dir/edge-$n/relaycast.toml" > "$dir/join-$n.log" 2>&1 || exit 1
+"{binary}" serve --config "$dir/edge-$n/relaycast.toml" --bind {host} --rtmp-port $rtmp --http-port $http \\
   --srt-port $srt --workers 1 > "$dir/edge-$n.log" 2>&1 &
 echo $! > "$dir/auto-edge-$n.pid"
 echo "launched auto-edge-$n" >&2
@@ -94,15 +97,18 @@ class ScalesUpAndDown(IntegrationTest):
             "max_edges = 3\nscale_up_cooldown_s = 60\nscale_down_cooldown_s = 2\nevaluate_ms = 250\n"
             "launch_timeout_s = 20\ndrain_timeout_s = 30\ncommand_timeout_s = 10\n"
             f'scale_up_command = "sh {up}"\nscale_down_command = "sh {down}"\n'))
-        # What the script launches: edges sized for 4 viewers, pulling from the origin.
+        # What the script launches: edges sized for 4 viewers. Where they pull from and
+        # heartbeat to comes from the join bundle in the script's environment.
         for n in (1, 2):
             rtmp, http = free_ports(2)
             with open(os.path.join(cls.dir, f"ports-{n}"), "w") as f:
                 f.write(f"{rtmp} {http} {free_udp_port()}\n")
-            with open(os.path.join(cls.dir, f"edge-{n}.toml"), "w") as f:
-                f.write(cs.edge_config([cls.origin], idle_timeout_ms=60000) +
-                        f'node_id = "auto-edge-{n}"\ncapacity = 4\nheartbeat_ms = 250\n'
-                        f'heartbeat_urls = ["http://{HOST}:{cls.origin.http_port}"]\n')
+            edge_dir = os.path.join(cls.dir, f"edge-{n}")
+            os.makedirs(edge_dir)
+            with open(os.path.join(edge_dir, "relaycast.toml"), "w") as f:
+                f.write(f'[server]\nstate_dir = "{edge_dir}/state"\n'
+                        f'[cluster]\nnode_id = "auto-edge-{n}"\ncapacity = 4\nheartbeat_ms = 250\n'
+                        "idle_timeout_ms = 60000\n")
             cls.addClassCleanup(cls.kill_launched, n)
         cls.spawn_class("publisher", publisher_argv(cls.origin.rtmp_url(STREAM), seconds=120))
         cls.origin.wait_for_publish(STREAM)
@@ -148,6 +154,14 @@ class ScalesUpAndDown(IntegrationTest):
         api.wait_until("auto-edge-1 active in /api/v1/nodes",
                        lambda: nodes_of(origin).get("auto-edge-1", {}).get("state") == "active", timeout=15)
         api.wait_until("no launch pending", lambda: not autoscale_of(origin)["pending_launches"])
+        # It joined with the token the origin signed for this launch: the command a
+        # cloud's user data would run, and the node credential its first heartbeat got.
+        self.assertRegex(env["RELAYCAST_JOIN_COMMAND"],
+                         r"^relaycast join rcjoin1\.\S+ && systemctl restart relaycast$")
+        self.assertIn(env["RELAYCAST_JOIN_BUNDLE"], env["RELAYCAST_JOIN_COMMAND"])
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "edge-1", "conf.d", "join.toml")))
+        api.wait_until("auto-edge-1's node credential", lambda: os.path.exists(
+            os.path.join(self.dir, "edge-1", "state", "node_credential.json")))
         command = autoscale_of(origin)["commands"][0]
         self.assertEqual((command["action"], command["succeeded"], command["exit_code"]), ("scale_up", True, 0),
                          command)
