@@ -47,7 +47,13 @@ HttpResponse not_found_page(std::string_view what) {
 
 WebPages::WebPages(ServerContext& server, const EventStore& events, WebConfig config)
     : server_(server), events_(events), config_(std::move(config)) {
-  for (const auto& asset : web_assets()) embedded_.push_back(Buffer::copy_of(asset.body));
+  // The assets are compiled into the binary: serve them from there, no copy (about
+  // 700 KB per process saved; their pages stay in the file mapping until read).
+  for (const auto& asset : web_assets()) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(asset.body.data());
+    embedded_.push_back(Buffer::adopt(std::shared_ptr<const uint8_t[]>(std::shared_ptr<const uint8_t[]>(), bytes),
+                                      asset.body.size()));
+  }
 }
 
 bool WebPages::answers(std::string_view path) const {
