@@ -14,11 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();
-}
+std::string text(const json& v) { return cell_text(v); }
 
 std::string load_text(const json& load) {
   const auto& v = load["value"];

@@ -16,11 +16,7 @@ namespace {
 constexpr int kRefused = 1;
 constexpr int kUnreachable = 3;
 
-std::string text(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();
-}
+std::string text(const json& v) { return cell_text(v); }
 
 std::optional<double> number(const json& v) {
   return v.is_number() ? std::optional(v.get<double>()) : std::nullopt;
@@ -171,6 +167,12 @@ void add_common_options(CLI::App* command, ClientOptions& o) {
       ->envname("RELAYCAST_SERVER");
   command->add_option("--token", o.target.token, "The server's api.token, if it has one")->envname("RELAYCAST_TOKEN");
   command->add_flag("--json", o.json, "Print the API's JSON instead of a table");
+}
+
+std::string cell_text(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
 }
 
 int run_request(const ClientOptions& o, http::verb method, const std::string& path,

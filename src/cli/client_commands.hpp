@@ -48,6 +48,8 @@ void add_client_commands(CLI::App& app, ClientOptions& options, std::function<in
 // API call that prints the server's error and returns the exit code (0, 1 refused,
 // 2 bad usage, 3 no server), or hands the body to `print` (or prints it with --json).
 void add_common_options(CLI::App* command, ClientOptions& options);
+// A JSON value as a table cell: strings as they are, null as "-", anything else as JSON.
+std::string cell_text(const nlohmann::json& value);
 int run_request(const ClientOptions& options, boost::beast::http::verb method, const std::string& path,
                 const std::function<void(const nlohmann::json&)>& print,
                 const std::optional<nlohmann::json>& body = std::nullopt);

@@ -14,11 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();
-}
+std::string text(const json& v) { return cell_text(v); }
 
 std::optional<double> number(const json& v) { return v.is_number() ? std::optional(v.get<double>()) : std::nullopt; }
 

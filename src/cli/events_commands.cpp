@@ -17,7 +17,7 @@ std::string sources_cell(const json& sources) {
   return out;
 }
 
-std::string text(const json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump(); }
+std::string text(const json& v) { return cell_text(v); }
 
 // Where people watch it: the event page on the server the CLI talks to.
 std::string event_url(const ClientOptions& o, const std::string& id) {

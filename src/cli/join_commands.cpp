@@ -20,10 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-void print_join_command(const json& answer, const JoinOptions& o, bool as_json) {
-  if (as_json) {
-    fmt::print("{}\n", answer.dump(2));
-  } else if (o.cloud_init) {
+void print_join_command(const json& answer, const JoinOptions& o) {
+  if (o.cloud_init) {
     fmt::print("{}", answer["cloud_init"].get<std::string>());
   } else {
     // The command alone on stdout, so that `$(relaycast nodes join-command)` is it.
@@ -46,17 +44,8 @@ int request_join_command(const ClientOptions& client, const JoinOptions& o) {
   if (!o.node_id.empty()) body["node_id"] = o.node_id;
   if (!o.origins.empty()) body["origins"] = o.origins;
   if (!o.heartbeat_urls.empty()) body["heartbeat_urls"] = o.heartbeat_urls;
-  auto reply = call_api(client.target, http::verb::post, "/api/v1/nodes/join-tokens", body);
-  if (!reply) {
-    fmt::print(stderr, "relaycast: {}\n", reply.error().message());
-    return reply.error().is(Errc::config) ? 2 : 3;
-  }
-  if (reply->status < 200 || reply->status >= 300) {
-    fmt::print(stderr, "relaycast: {}\n", describe_failure(*reply));
-    return 1;
-  }
-  print_join_command(reply->body, o, client.json);
-  return 0;
+  return run_request(client, http::verb::post, "/api/v1/nodes/join-tokens",
+                     [&o](const json& answer) { print_join_command(answer, o); }, body);
 }
 
 // "rtmp://HOST:PORT" for --public-host, with this node's configured port.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "shell_command.hpp"
 #include "fmp4_recorded_media.hpp"
 #include "format/fmp4_fragment.hpp"
 #include "format/fmp4_init.hpp"
@@ -38,22 +39,8 @@ private:
   fs::path path_;
 };
 
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-
-// Runs a shell command, returning its exit status and stdout.
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char chunk[4096];
-  size_t n = 0;
-  while ((n = fread(chunk, 1, sizeof chunk, pipe)) > 0) result.output.append(chunk, n);
-  result.status = pclose(pipe);
-  return result;
-}
+using test::CommandResult;
+CommandResult run(const std::string& command) { return test::run_command(command); }
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "shell_command.hpp"
 #include "format/annexb.hpp"
 #include "format/annexb_reader.hpp"
 #include "format/fmp4_fragment.hpp"
@@ -215,21 +216,8 @@ TEST(Fmp4Hevc, Av1IsNotCarriedInFmp4OrTs) {
 
 // --- What ffprobe makes of it ------------------------------------------------------
 
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char chunk[4096];
-  size_t n = 0;
-  while ((n = fread(chunk, 1, sizeof chunk, pipe)) > 0) result.output.append(chunk, n);
-  result.status = pclose(pipe);
-  return result;
-}
+using test::CommandResult;
+CommandResult run(const std::string& command) { return test::run_command(command); }
 
 class HevcFfprobe : public ::testing::Test {
 protected:
