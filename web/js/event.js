@@ -121,11 +121,13 @@ function synchronize(sources) {
       release(s);
       continue;
     }
-    // Out of media: below HAVE_FUTURE_DATA, or nothing left ahead of the play head
-    // (under load Chrome may still report HAVE_FUTURE_DATA while playback has stopped).
+    // Out of media: nothing left ahead of the play head (under load Chrome may still
+    // report HAVE_FUTURE_DATA while playback has stopped, and a catch-up seek to the end
+    // of the buffer stays "seeking" until more media comes), or below HAVE_FUTURE_DATA
+    // other than for a seek within what is buffered.
     const v = s.video;
     const ahead = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
-    const starved = !v.seeking && (v.readyState < 3 || ahead < 0.05);
+    const starved = ahead < 0.05 || (!v.seeking && v.readyState < 3);
     s.stalledSince = starved ? (s.stalledSince ?? now) : null;
     playing.push({ s, date });
   }
