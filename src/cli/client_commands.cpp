@@ -16,11 +16,6 @@ namespace {
 constexpr int kRefused = 1;
 constexpr int kUnreachable = 3;
 
-std::string text(const json& v) { return cell_text(v); }
-
-std::optional<double> number(const json& v) {
-  return v.is_number() ? std::optional(v.get<double>()) : std::nullopt;
-}
 
 // One API call: prints the error and returns its exit code, or hands the body on.
 int request(const ClientOptions& o, http::verb method, const std::string& path,
@@ -44,39 +39,39 @@ int request(const ClientOptions& o, http::verb method, const std::string& path,
 }
 
 std::string viewers_cell(const json& v) {
-  return fmt::format("{} (rtmp {}, flv {}, hls {})", text(v["total"]), text(v["rtmp"]), text(v["flv"]), text(v["hls"]));
+  return fmt::format("{} (rtmp {}, flv {}, hls {})", cell_text(v["total"]), cell_text(v["rtmp"]), cell_text(v["flv"]), cell_text(v["hls"]));
 }
 
 std::string health_cell(const json& h) {
-  const std::string state = text(h["state"]);
+  const std::string state = cell_text(h["state"]);
   const std::string reason = h["reason"].is_string() ? h["reason"].get<std::string>() : "";
   return reason.empty() ? state : state + ": " + reason;
 }
 
-void print_status(const json& s) {
+void print_server_status(const json& s) {
   const auto& v = s["viewers"];
   const auto& st = s["streams"];
-  fmt::print("relaycast {} ({}), up {}, pid {}\n", text(s["version"]), text(s["role"]),
-             human_duration(s["uptime_s"].get<double>()), text(s["pid"]));
+  fmt::print("relaycast {} ({}), up {}, pid {}\n", cell_text(s["version"]), cell_text(s["role"]),
+             human_duration(s["uptime_s"].get<double>()), cell_text(s["pid"]));
   fmt::print("  CPU        {:.1f} %   memory {}\n", s["cpu_percent"].get<double>(),
              human_bytes(s["memory_rss_bytes"].get<uint64_t>()));
-  fmt::print("  traffic    in {}   out {}\n", human_bitrate(number(s["ingress_bps"])), human_bitrate(number(s["egress_bps"])));
-  fmt::print("  streams    {} live ({} healthy, {} degraded, {} offline)\n", text(st["live"]), text(st["healthy"]),
-             text(st["degraded"]), text(st["offline"]));
+  fmt::print("  traffic    in {}   out {}\n", human_bitrate(json_number(s["ingress_bps"])), human_bitrate(json_number(s["egress_bps"])));
+  fmt::print("  streams    {} live ({} healthy, {} degraded, {} offline)\n", cell_text(st["live"]), cell_text(st["healthy"]),
+             cell_text(st["degraded"]), cell_text(st["offline"]));
   fmt::print("  viewers    {}\n", viewers_cell(v));
-  fmt::print("  clients    {} connections\n", text(s["connections"]));
-  fmt::print("  API auth   {}\n", text(s["api_auth"]) == "token" ? "bearer token" : "loopback only (no api.token)");
+  fmt::print("  clients    {} connections\n", cell_text(s["connections"]));
+  fmt::print("  API auth   {}\n", cell_text(s["api_auth"]) == "token" ? "bearer token" : "loopback only (no api.token)");
 }
 
 void print_streams(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : body["streams"]) {
     const auto& video = s["video"];
-    rows.push_back({text(s["key"]), health_cell(s["health"]),
-                    video.is_object() ? fmt::format("{}x{}", text(video["width"]), text(video["height"])) : "-",
+    rows.push_back({cell_text(s["key"]), health_cell(s["health"]),
+                    video.is_object() ? fmt::format("{}x{}", cell_text(video["width"]), cell_text(video["height"])) : "-",
                     video.is_object() && video["fps"].is_number() ? fmt::format("{:.1f}", video["fps"].get<double>()) : "-",
-                    human_bitrate(number(s["bitrate_bps"])), text(s["viewers"]["total"]),
-                    human_duration(s["uptime_s"].get<double>()), text(s["publisher"]["address"])});
+                    human_bitrate(json_number(s["bitrate_bps"])), cell_text(s["viewers"]["total"]),
+                    human_duration(s["uptime_s"].get<double>()), cell_text(s["publisher"]["address"])});
   }
   if (rows.empty()) {
     fmt::print("no streams\n");
@@ -88,26 +83,26 @@ void print_streams(const json& body) {
 void print_stream(const json& s) {
   std::vector<std::vector<std::string>> rows;
   auto row = [&](std::string name, std::string value) { rows.push_back({std::move(name), std::move(value)}); };
-  row("stream", text(s["key"]) + (s["live"].get<bool>() ? " (live)" : " (stopped)"));
+  row("stream", cell_text(s["key"]) + (s["live"].get<bool>() ? " (live)" : " (stopped)"));
   row("health", health_cell(s["health"]));
-  row("publisher", fmt::format("{} {} (client {})", text(s["publisher"]["protocol"]), text(s["publisher"]["address"]),
-                               text(s["publisher"]["client_id"])));
-  row("started", text(s["started_at"]) + ", up " + human_duration(s["uptime_s"].get<double>()));
+  row("publisher", fmt::format("{} {} (client {})", cell_text(s["publisher"]["protocol"]), cell_text(s["publisher"]["address"]),
+                               cell_text(s["publisher"]["client_id"])));
+  row("started", cell_text(s["started_at"]) + ", up " + human_duration(s["uptime_s"].get<double>()));
   if (s["video"].is_object()) {
     const auto& v = s["video"];
-    row("video", text(v["description"]));
+    row("video", cell_text(v["description"]));
     row("frame rate", v["fps"].is_number() ? fmt::format("{:.2f} fps", v["fps"].get<double>()) : "-");
     row("keyframes", v["keyframe_interval_s"].is_number()
                          ? fmt::format("every {:.2f} s", v["keyframe_interval_s"].get<double>())
                          : "-");
   }
-  if (s["audio"].is_object()) row("audio", text(s["audio"]["description"]));
-  row("bitrate", human_bitrate(number(s["bitrate_bps"])));
+  if (s["audio"].is_object()) row("audio", cell_text(s["audio"]["description"]));
+  row("bitrate", human_bitrate(json_number(s["bitrate_bps"])));
   row("received", human_bytes(s["bytes_in"].get<uint64_t>()));
   row("viewers", viewers_cell(s["viewers"]));
-  row("dropped", text(s["dropped_frames"]) + " frames");
+  row("dropped", cell_text(s["dropped_frames"]) + " frames");
   const auto& h = s["health"];
-  if (h["av_drift_ms"].is_number()) row("a/v drift", text(h["av_drift_ms"]) + " ms");
+  if (h["av_drift_ms"].is_number()) row("a/v drift", cell_text(h["av_drift_ms"]) + " ms");
   fmt::print("{}", render_table({"FIELD", "VALUE"}, rows));
 }
 
@@ -115,7 +110,7 @@ void print_clients(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : body["clients"]) {
     const std::string output = c["output"].is_string() ? " (" + c["output"].get<std::string>() + ")" : "";
-    rows.push_back({text(c["id"]), text(c["protocol"]), text(c["role"]) + output, text(c["stream"]), text(c["address"]),
+    rows.push_back({cell_text(c["id"]), cell_text(c["protocol"]), cell_text(c["role"]) + output, cell_text(c["stream"]), cell_text(c["address"]),
                     human_duration(c["connected_s"].get<double>()), human_bytes(c["bytes_in"].get<uint64_t>()),
                     human_bytes(c["bytes_out"].get<uint64_t>())});
   }
@@ -125,9 +120,9 @@ void print_clients(const json& body) {
 void print_keys(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& k : body["keys"])
-    rows.push_back({text(k["stream"]), text(k["key"]), text(k["source"]), text(k["created_at"])});
+    rows.push_back({cell_text(k["stream"]), cell_text(k["key"]), cell_text(k["source"]), cell_text(k["created_at"])});
   if (rows.empty()) {
-    fmt::print("no stream keys: anyone may publish (API keys are kept in {})\n", text(body["file"]));
+    fmt::print("no stream keys: anyone may publish (API keys are kept in {})\n", cell_text(body["file"]));
     return;
   }
   fmt::print("{}", render_table({"STREAM", "KEY", "SOURCE", "CREATED"}, rows));
@@ -137,15 +132,15 @@ void print_recordings(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : body["recordings"]) {
     std::string state = r["in_progress"].get<bool>() ? "recording" : r["playable"].get<bool>() ? "done" : "unplayable";
-    rows.push_back({text(r["stream"]), text(r["file"]), human_duration(r["duration_ms"].get<double>() / 1000),
-                    human_bytes(r["bytes"].get<uint64_t>()), state, text(r["hls_url"])});
+    rows.push_back({cell_text(r["stream"]), cell_text(r["file"]), human_duration(r["duration_ms"].get<double>() / 1000),
+                    human_bytes(r["bytes"].get<uint64_t>()), state, cell_text(r["hls_url"])});
   }
   if (rows.empty())
-    fmt::print("no recordings in {}\n", text(body["directory"]));
+    fmt::print("no recordings in {}\n", cell_text(body["directory"]));
   else
     fmt::print("{}", render_table({"STREAM", "FILE", "DURATION", "SIZE", "STATE", "REPLAY"}, rows));
   for (const auto& s : body["sessions"])
-    if (s["state"] == "failed") fmt::print("failed: {}: {}\n", text(s["stream"]), text(s["error"]));
+    if (s["state"] == "failed") fmt::print("failed: {}: {}\n", cell_text(s["stream"]), cell_text(s["error"]));
 }
 
 // "live/cam" -> "/live/cam"; names are checked by the server.
@@ -175,6 +170,10 @@ std::string cell_text(const json& v) {
   return v.dump();
 }
 
+std::optional<double> json_number(const json& v) {
+  return v.is_number() ? std::optional(v.get<double>()) : std::nullopt;
+}
+
 int run_request(const ClientOptions& o, http::verb method, const std::string& path,
                 const std::function<void(const json&)>& print, const std::optional<json>& body) {
   return request(o, method, path, print, body);
@@ -190,7 +189,7 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
 
   auto* status = app.add_subcommand("status", "The server: version, uptime, CPU, memory, traffic, streams, viewers");
   common(status);
-  status->callback([&] { run = [&] { return request(o, http::verb::get, "/api/v1/server", print_status); }; });
+  status->callback([&] { run = [&] { return request(o, http::verb::get, "/api/v1/server", print_server_status); }; });
 
   auto* streams = app.add_subcommand("streams", "Live streams: list, show one, kick its publisher");
   streams->require_subcommand(1);
@@ -209,8 +208,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
   kick->callback([&] {
     run = [&] {
       return request(o, http::verb::delete_, "/api/v1/streams" + stream_path(o.stream), [&](const json& b) {
-        fmt::print("kicked the publisher of {} (client {}, {})\n", o.stream, text(b["kicked"]["id"]),
-                   text(b["kicked"]["address"]));
+        fmt::print("kicked the publisher of {} (client {}, {})\n", o.stream, cell_text(b["kicked"]["id"]),
+                   cell_text(b["kicked"]["address"]));
       });
     };
   });
@@ -226,7 +225,7 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
   ckick->callback([&] {
     run = [&] {
       return request(o, http::verb::delete_, fmt::format("/api/v1/clients/{}", o.client_id), [&](const json& b) {
-        fmt::print("kicked client {} ({} {})\n", o.client_id, text(b["kicked"]["role"]), text(b["kicked"]["address"]));
+        fmt::print("kicked client {} ({} {})\n", o.client_id, cell_text(b["kicked"]["role"]), cell_text(b["kicked"]["address"]));
       });
     };
   });
@@ -247,8 +246,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
       return request(
           o, http::verb::post, "/api/v1/keys",
           [&](const json& b) {
-            fmt::print("added a key for {}: {}\npublish to rtmp://HOST/{}?key={}\n", text(b["stream"]), text(b["key"]),
-                       text(b["stream"]), text(b["key"]));
+            fmt::print("added a key for {}: {}\npublish to rtmp://HOST/{}?key={}\n", cell_text(b["stream"]), cell_text(b["key"]),
+                       cell_text(b["stream"]), cell_text(b["key"]));
           },
           body);
     };
@@ -261,7 +260,7 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
     run = [&] {
       const std::string query = o.key.empty() ? "" : "?key=" + url_escape(o.key);
       return request(o, http::verb::delete_, "/api/v1/keys" + stream_path(o.stream) + query, [&](const json& b) {
-        fmt::print("removed {} key(s) of {}\n", text(b["removed"]), o.stream);
+        fmt::print("removed {} key(s) of {}\n", cell_text(b["removed"]), o.stream);
       });
     };
   });
@@ -277,7 +276,7 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
   rrm->callback([&] {
     run = [&] {
       return request(o, http::verb::delete_, "/api/v1/recordings" + stream_path(o.stream),
-                     [&](const json& b) { fmt::print("removed {}\n", text(b["removed"])); });
+                     [&](const json& b) { fmt::print("removed {}\n", cell_text(b["removed"])); });
     };
   });
   for (const bool start : {true, false}) {
@@ -307,8 +306,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
       return request(o, http::verb::post, "/api/v1/reload", [](const json& b) {
         fmt::print("reloaded {}\n", b["config_file"].is_string() ? b["config_file"].get<std::string>() : "(no config file)");
         if (b["applied"].empty()) fmt::print("  nothing that applies live changed\n");
-        for (const auto& a : b["applied"]) fmt::print("  applied: {}\n", text(a));
-        for (const auto& r : b["needs_restart"]) fmt::print("  needs a restart: {}\n", text(r));
+        for (const auto& a : b["applied"]) fmt::print("  applied: {}\n", cell_text(a));
+        for (const auto& r : b["needs_restart"]) fmt::print("  needs a restart: {}\n", cell_text(r));
       });
     };
   });

@@ -50,6 +50,8 @@ void add_client_commands(CLI::App& app, ClientOptions& options, std::function<in
 void add_common_options(CLI::App* command, ClientOptions& options);
 // A JSON value as a table cell: strings as they are, null as "-", anything else as JSON.
 std::string cell_text(const nlohmann::json& value);
+// A JSON number, or nothing for null and anything else.
+std::optional<double> json_number(const nlohmann::json& value);
 int run_request(const ClientOptions& options, boost::beast::http::verb method, const std::string& path,
                 const std::function<void(const nlohmann::json&)>& print,
                 const std::optional<nlohmann::json>& body = std::nullopt);

@@ -14,24 +14,21 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const json& v) { return cell_text(v); }
-
-std::optional<double> number(const json& v) { return v.is_number() ? std::optional(v.get<double>()) : std::nullopt; }
 
 void print_nodes(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& n : body["nodes"]) {
-    const auto load = number(n.value("load", json()));
-    rows.push_back({text(n["id"]) + (n["id"] == body["self"] ? " *" : ""), text(n["role"]), text(n["state"]),
-                    fmt::format("{}/{}", text(n["viewers"]), text(n["capacity"])),
-                    load ? fmt::format("{:.0f} %", *load * 100) : "-", human_bitrate(number(n["egress_bps"])),
+    const auto load = json_number(n.value("load", json()));
+    rows.push_back({cell_text(n["id"]) + (n["id"] == body["self"] ? " *" : ""), cell_text(n["role"]), cell_text(n["state"]),
+                    fmt::format("{}/{}", cell_text(n["viewers"]), cell_text(n["capacity"])),
+                    load ? fmt::format("{:.0f} %", *load * 100) : "-", human_bitrate(json_number(n["egress_bps"])),
                     n["cpu_percent"].is_number() ? fmt::format("{:.1f} %", n["cpu_percent"].get<double>()) : "-",
                     n.contains("last_seen_ms_ago") ? fmt::format("{:.1f} s", n["last_seen_ms_ago"].get<double>() / 1000) : "-",
-                    text(n["http_url"])});
+                    cell_text(n["http_url"])});
   }
   const auto& registry = body["registry"];
   if (registry.is_object()) {
-    fmt::print("registry: {}{}\n", text(registry["kind"]),
+    fmt::print("registry: {}{}\n", cell_text(registry["kind"]),
                registry["problem"].is_string() ? " (degraded: " + registry["problem"].get<std::string>() + ")" : "");
   } else {
     fmt::print("registry: none on this node (an edge); it shows itself only\n");
@@ -49,18 +46,18 @@ void print_pushes(const json& body) {
     std::vector<const json*> running;
     for (const auto& p : body["pushes"])
       if (p["rule"] == r["id"]) running.push_back(&p);
-    const std::string rule = fmt::format("{}/{} -> {}", text(r["app"]), text(r["stream"]), text(r["url"]));
+    const std::string rule = fmt::format("{}/{} -> {}", cell_text(r["app"]), cell_text(r["stream"]), cell_text(r["url"]));
     if (running.empty())
-      rows.push_back({text(r["id"]), rule + " (" + text(r["source"]) + ")", "-", "idle: nothing published matches", "", "", ""});
+      rows.push_back({cell_text(r["id"]), rule + " (" + cell_text(r["source"]) + ")", "-", "idle: nothing published matches", "", "", ""});
     for (const auto* p : running)
-      rows.push_back({text(r["id"]), text((*p)["stream"]) + " -> " + text((*p)["url"]), text((*p)["state"]),
-                      text((*p)["since"]), human_bytes((*p)["bytes"].get<uint64_t>()), text((*p)["reconnects"]),
-                      text((*p)["last_error"])});
+      rows.push_back({cell_text(r["id"]), cell_text((*p)["stream"]) + " -> " + cell_text((*p)["url"]), cell_text((*p)["state"]),
+                      cell_text((*p)["since"]), human_bytes((*p)["bytes"].get<uint64_t>()), cell_text((*p)["reconnects"]),
+                      cell_text((*p)["last_error"])});
   }
   for (const auto& p : body["pushes"])
     if (p["rule"].is_null())
-      rows.push_back({"-", text(p["stream"]) + " -> " + text(p["url"]) + " (forward)", text(p["state"]), text(p["since"]),
-                      human_bytes(p["bytes"].get<uint64_t>()), text(p["reconnects"]), text(p["last_error"])});
+      rows.push_back({"-", cell_text(p["stream"]) + " -> " + cell_text(p["url"]) + " (forward)", cell_text(p["state"]), cell_text(p["since"]),
+                      human_bytes(p["bytes"].get<uint64_t>()), cell_text(p["reconnects"]), cell_text(p["last_error"])});
   if (rows.empty()) {
     fmt::print("no push rules ([[relay.push]] or relaycast pushes add)\n");
     return;
@@ -86,7 +83,7 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
     command->callback([&o, &run, verb] {
       run = [&o, verb] {
         return run_request(o, http::verb::post, fmt::format("/api/v1/nodes/{}/{}", o.node, verb), [&o](const json& n) {
-          fmt::print("node {} is {}\n", o.node, text(n["state"]));
+          fmt::print("node {} is {}\n", o.node, cell_text(n["state"]));
         });
       };
     });
@@ -118,8 +115,8 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
       return run_request(
           o, http::verb::post, "/api/v1/pushes",
           [](const json& b) {
-            fmt::print("added push rule {}: {}/{} -> {} ({} push(es) started)\n", text(b["rule"]["id"]),
-                       text(b["rule"]["app"]), text(b["rule"]["stream"]), text(b["rule"]["url"]), b["pushes"].size());
+            fmt::print("added push rule {}: {}/{} -> {} ({} push(es) started)\n", cell_text(b["rule"]["id"]),
+                       cell_text(b["rule"]["app"]), cell_text(b["rule"]["stream"]), cell_text(b["rule"]["url"]), b["pushes"].size());
           },
           body);
     };
@@ -130,7 +127,7 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
   prm->callback([&] {
     run = [&] {
       return run_request(o, http::verb::delete_, fmt::format("/api/v1/pushes/{}", o.push_id), [&](const json& b) {
-        fmt::print("removed push rule {} ({} push(es) stopped)\n", o.push_id, text(b["stopped"]));
+        fmt::print("removed push rule {} ({} push(es) stopped)\n", o.push_id, cell_text(b["stopped"]));
       });
     };
   });

@@ -17,8 +17,6 @@ std::string sources_cell(const json& sources) {
   return out;
 }
 
-std::string text(const json& v) { return cell_text(v); }
-
 // Where people watch it: the event page on the server the CLI talks to.
 std::string event_url(const ClientOptions& o, const std::string& id) {
   std::string server = o.target.server;
@@ -39,7 +37,7 @@ void add_event_commands(CLI::App& app, ClientOptions& o, EventOptions& e, std::f
       return run_request(o, http::verb::get, "/api/v1/events", [&](const json& body) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& ev : body["events"])
-          rows.push_back({text(ev["id"]), text(ev["title"]), sources_cell(ev["sources"]), text(ev["created_at"])});
+          rows.push_back({cell_text(ev["id"]), cell_text(ev["title"]), sources_cell(ev["sources"]), cell_text(ev["created_at"])});
         if (rows.empty()) {
           fmt::print("no events (relaycast events create ID --source camera=live/cam ...)\n");
           return;
@@ -55,10 +53,10 @@ void add_event_commands(CLI::App& app, ClientOptions& o, EventOptions& e, std::f
   show->callback([&] {
     run = [&] {
       return run_request(o, http::verb::get, "/api/v1/events/" + e.id, [&](const json& ev) {
-        fmt::print("{}", render_table({"FIELD", "VALUE"}, {{"id", text(ev["id"])},
-                                                          {"title", text(ev["title"])},
+        fmt::print("{}", render_table({"FIELD", "VALUE"}, {{"id", cell_text(ev["id"])},
+                                                          {"title", cell_text(ev["title"])},
                                                           {"sources", sources_cell(ev["sources"])},
-                                                          {"created", text(ev["created_at"])},
+                                                          {"created", cell_text(ev["created_at"])},
                                                           {"watch", event_url(o, e.id)}}));
       });
     };
@@ -86,7 +84,7 @@ void add_event_commands(CLI::App& app, ClientOptions& o, EventOptions& e, std::f
       return run_request(
           o, http::verb::post, "/api/v1/events",
           [&](const json& ev) {
-            fmt::print("created event {} ({})\nwatch at {}\n", text(ev["id"]), sources_cell(ev["sources"]),
+            fmt::print("created event {} ({})\nwatch at {}\n", cell_text(ev["id"]), sources_cell(ev["sources"]),
                        event_url(o, e.id));
           },
           body);

@@ -122,6 +122,12 @@ Result<std::vector<Value>> decode_all(std::span<const uint8_t> bytes);
 void encode(const Value& value, std::vector<uint8_t>& out);
 void encode_all(std::span<const Value> values, std::vector<uint8_t>& out);
 
+// The string at `i` of a command's values, or "" when there is none or it is not a
+// string (a command's optional arguments).
+inline std::string_view string_at(const std::vector<Value>& values, size_t i) {
+  return i < values.size() ? values[i].as_string() : std::string_view();
+}
+
 // A one-line, JSON-like rendering for logs and test failures.
 std::string to_string(const Value& value);
 

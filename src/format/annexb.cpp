@@ -9,16 +9,18 @@ constexpr uint8_t kShortStartCode[] = {0x00, 0x00, 0x01};
 // then the rbsp stop bit.
 constexpr uint8_t kAccessUnitDelimiter[] = {0x00, 0x00, 0x00, 0x01, 0x09, 0xf0};
 
-bool is_parameter_set(h264::NalType type) { return type == h264::NalType::sps || type == h264::NalType::pps; }
-
 void add_nal(std::span<const uint8_t> nal, std::vector<std::span<const uint8_t>>& pieces) {
   if (nal.empty()) return;
   const auto type = h264::NalType(h264::nal_type(nal[0]));
-  pieces.push_back(is_parameter_set(type) ? std::span<const uint8_t>(kLongStartCode) : kShortStartCode);
-  pieces.push_back(nal);
+  detail::add_nal(nal, type == h264::NalType::sps || type == h264::NalType::pps, pieces);
 }
 
 }  // namespace
+
+void detail::add_nal(std::span<const uint8_t> nal, bool parameter_set, std::vector<std::span<const uint8_t>>& pieces) {
+  pieces.push_back(parameter_set ? std::span<const uint8_t>(kLongStartCode) : kShortStartCode);
+  pieces.push_back(nal);
+}
 
 Result<void> gather_access_unit(std::span<const uint8_t> avcc, const h264::AvcDecoderConfig& config,
                                 bool keyframe, std::vector<std::span<const uint8_t>>& pieces) {

@@ -46,4 +46,10 @@ Result<void> gather_access_unit(std::span<const uint8_t> hvcc, const hevc::HevcD
 Result<void> append_access_unit(std::span<const uint8_t> hvcc, const hevc::HevcDecoderConfig& config,
                                 bool keyframe, std::vector<uint8_t>& out);
 
+namespace detail {
+// B.1.2, for both codecs: `nal` behind a 4-byte start code when it is a parameter set
+// (or the first of the access unit, which the delimiter always is), else 3 bytes.
+void add_nal(std::span<const uint8_t> nal, bool parameter_set, std::vector<std::span<const uint8_t>>& pieces);
+}  // namespace detail
+
 }  // namespace relaycast::annexb

@@ -4,18 +4,13 @@
 namespace relaycast::annexb {
 namespace {
 
-constexpr uint8_t kLongStartCode[] = {0x00, 0x00, 0x00, 0x01};
-constexpr uint8_t kShortStartCode[] = {0x00, 0x00, 0x01};
 // H.265 7.3.2.5 access_unit_delimiter_rbsp behind a 4-byte start code: NAL header
 // type 35, nuh_layer_id 0, nuh_temporal_id_plus1 1; pic_type 2 (I, P and B slices may
 // follow), then the rbsp stop bit.
-constexpr uint8_t kAccessUnitDelimiter[] = {0x00, 0x00, 0x00, 0x01, 0x46, 0x01, 0x50};
+constexpr uint8_t kHevcAccessUnitDelimiter[] = {0x00, 0x00, 0x00, 0x01, 0x46, 0x01, 0x50};
 
-void add_nal(std::span<const uint8_t> nal, std::vector<std::span<const uint8_t>>& pieces) {
-  if (nal.empty()) return;
-  const bool parameter_set = hevc::is_parameter_set(hevc::nal_type(nal[0]));
-  pieces.push_back(parameter_set ? std::span<const uint8_t>(kLongStartCode) : kShortStartCode);
-  pieces.push_back(nal);
+void add_hevc_nal(std::span<const uint8_t> nal, std::vector<std::span<const uint8_t>>& pieces) {
+  if (!nal.empty()) detail::add_nal(nal, hevc::is_parameter_set(hevc::nal_type(nal[0])), pieces);
 }
 
 }  // namespace
@@ -32,15 +27,15 @@ Result<void> gather_access_unit(std::span<const uint8_t> hvcc, const hevc::HevcD
   });
   if (!scanned) return scanned;
 
-  pieces.emplace_back(kAccessUnitDelimiter);
+  pieces.emplace_back(kHevcAccessUnitDelimiter);
   if ((keyframe || irap) && !(has_vps && has_sps && has_pps)) {
-    for (const auto& vps : config.vps) add_nal(vps, pieces);
-    for (const auto& sps : config.sps) add_nal(sps, pieces);
-    for (const auto& pps : config.pps) add_nal(pps, pieces);
+    for (const auto& vps : config.vps) add_hevc_nal(vps, pieces);
+    for (const auto& sps : config.sps) add_hevc_nal(sps, pieces);
+    for (const auto& pps : config.pps) add_hevc_nal(pps, pieces);
   }
   // Checked above, so this walk cannot fail.
   (void)h264::for_each_nal(hvcc, config.nalu_length_size, [&](std::span<const uint8_t> nal) {
-    if (hevc::nal_type(nal[0]) != uint8_t(hevc::NalType::aud)) add_nal(nal, pieces);
+    if (hevc::nal_type(nal[0]) != uint8_t(hevc::NalType::aud)) add_hevc_nal(nal, pieces);
   });
   return {};
 }

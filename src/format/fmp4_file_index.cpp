@@ -5,26 +5,12 @@
 #include <string_view>
 
 #include "core/byte_io.hpp"
+#include "format/fmp4_flags.hpp"
 
 namespace relaycast::fmp4 {
 namespace {
 
-// ISO 14496-12 8.8.7.1 tf_flags and 8.8.8.1 tr_flags.
-constexpr uint32_t kBaseDataOffsetPresent = 0x000001;
-constexpr uint32_t kSampleDescriptionIndexPresent = 0x000002;
-constexpr uint32_t kDefaultSampleDurationPresent = 0x000008;
-constexpr uint32_t kDefaultSampleSizePresent = 0x000010;
-constexpr uint32_t kDefaultSampleFlagsPresent = 0x000020;
-constexpr uint32_t kDataOffsetPresent = 0x000001;
-constexpr uint32_t kFirstSampleFlagsPresent = 0x000004;
-constexpr uint32_t kSampleDurationPresent = 0x000100;
-constexpr uint32_t kSampleSizePresent = 0x000200;
-constexpr uint32_t kSampleFlagsPresent = 0x000400;
-constexpr uint32_t kSampleCompositionOffsetPresent = 0x000800;
-// 8.8.3.1: sample_is_non_sync_sample.
-constexpr uint32_t kNonSyncSample = 0x00010000;
-
-struct Box {
+struct ParsedBox {
   std::string_view type;
   uint64_t offset = 0;  // within the span the walk started from
   uint64_t size = 0;    // header included
@@ -34,7 +20,7 @@ struct Box {
 // The boxes of `bytes` in order. Stops at a box that runs past the end (`torn` is
 // then its offset) or has an impossible size.
 struct BoxWalk {
-  std::vector<Box> boxes;
+  std::vector<ParsedBox> boxes;
   std::optional<uint64_t> torn;
 };
 
@@ -71,7 +57,7 @@ BoxWalk walk(std::span<const uint8_t> bytes) {
   return out;
 }
 
-const Box* find(const std::vector<Box>& boxes, std::string_view type) {
+const ParsedBox* find(const std::vector<ParsedBox>& boxes, std::string_view type) {
   for (const auto& b : boxes)
     if (b.type == type) return &b;
   return nullptr;
@@ -84,18 +70,18 @@ struct FullBox {
   ByteReader reader{std::span<const uint8_t>()};
 };
 
-std::optional<FullBox> full_box(const Box& box) {
+std::optional<FullBox> full_box(const ParsedBox& box) {
   ByteReader r(box.body);
   auto vf = r.u32be();
   if (!vf) return std::nullopt;
   return FullBox{uint8_t(*vf >> 24), *vf & 0xFFFFFF, ByteReader(r.rest())};
 }
 
-Result<IndexedTrack> read_trak(const Box& trak) {
+Result<IndexedTrack> read_trak(const ParsedBox& trak) {
   const auto children = walk(trak.body).boxes;
   IndexedTrack track;
-  const Box* tkhd = find(children, "tkhd");
-  const Box* mdia = find(children, "mdia");
+  const ParsedBox* tkhd = find(children, "tkhd");
+  const ParsedBox* mdia = find(children, "mdia");
   if (!tkhd || !mdia) return fail(Errc::malformed, "trak without tkhd or mdia");
   auto th = full_box(*tkhd);
   if (!th || !th->reader.skip(th->version == 1 ? 16 : 8)) return fail(Errc::truncated, "tkhd too short");
@@ -104,8 +90,8 @@ Result<IndexedTrack> read_trak(const Box& trak) {
   track.track_id = *id;
 
   const auto media = walk(mdia->body).boxes;
-  const Box* mdhd = find(media, "mdhd");
-  const Box* hdlr = find(media, "hdlr");
+  const ParsedBox* mdhd = find(media, "mdhd");
+  const ParsedBox* hdlr = find(media, "hdlr");
   if (!mdhd || !hdlr) return fail(Errc::malformed, "track {}: mdia without mdhd or hdlr", track.track_id);
   auto mh = full_box(*mdhd);
   if (!mh || !mh->reader.skip(mh->version == 1 ? 16 : 8)) return fail(Errc::truncated, "mdhd too short");
@@ -121,7 +107,7 @@ Result<IndexedTrack> read_trak(const Box& trak) {
   return track;
 }
 
-Result<std::vector<IndexedTrack>> read_moov(const Box& moov) {
+Result<std::vector<IndexedTrack>> read_moov(const ParsedBox& moov) {
   const auto children = walk(moov.body).boxes;
   std::vector<IndexedTrack> tracks;
   for (const auto& box : children) {
@@ -131,7 +117,7 @@ Result<std::vector<IndexedTrack>> read_moov(const Box& moov) {
     tracks.push_back(*track);
   }
   if (tracks.empty()) return fail(Errc::malformed, "moov has no track");
-  if (const Box* mvex = find(children, "mvex")) {
+  if (const ParsedBox* mvex = find(children, "mvex")) {
     for (const auto& box : walk(mvex->body).boxes) {
       if (box.type != "trex") continue;
       auto fb = full_box(box);
@@ -153,7 +139,7 @@ Result<std::vector<IndexedTrack>> read_moov(const Box& moov) {
 
 // One traf: its track, start time and total duration in the track's timescale, and
 // whether its first sample is a sync sample.
-struct TrackRun {
+struct TrafSummary {
   const IndexedTrack* track = nullptr;
   uint64_t base_time = 0;
   uint64_t duration = 0;
@@ -161,14 +147,14 @@ struct TrackRun {
   bool has_samples = false;
 };
 
-std::optional<TrackRun> read_traf(const Box& traf, std::span<const IndexedTrack> tracks) {
+std::optional<TrafSummary> read_traf(const ParsedBox& traf, std::span<const IndexedTrack> tracks) {
   const auto children = walk(traf.body).boxes;
-  const Box* tfhd = find(children, "tfhd");
+  const ParsedBox* tfhd = find(children, "tfhd");
   if (!tfhd) return std::nullopt;
   auto th = full_box(*tfhd);
   auto id = th ? th->reader.u32be() : std::nullopt;
   if (!id) return std::nullopt;
-  TrackRun run;
+  TrafSummary run;
   for (const auto& t : tracks)
     if (t.track_id == *id) run.track = &t;
   if (!run.track) return std::nullopt;
@@ -189,7 +175,7 @@ std::optional<TrackRun> read_traf(const Box& traf, std::span<const IndexedTrack>
     default_flags = *f;
   }
 
-  if (const Box* tfdt = find(children, "tfdt")) {
+  if (const ParsedBox* tfdt = find(children, "tfdt")) {
     auto fb = full_box(*tfdt);
     auto base = !fb ? std::nullopt : fb->version == 1 ? fb->reader.u64be() : std::optional<uint64_t>(fb->reader.u32be());
     if (!base) return std::nullopt;
@@ -211,7 +197,7 @@ std::optional<TrackRun> read_traf(const Box& traf, std::span<const IndexedTrack>
     }
     const size_t per_sample = 4 * (((fb->flags & kSampleDurationPresent) != 0) + ((fb->flags & kSampleSizePresent) != 0) +
                                    ((fb->flags & kSampleFlagsPresent) != 0) +
-                                   ((fb->flags & kSampleCompositionOffsetPresent) != 0));
+                                   ((fb->flags & kSampleCompositionTimeOffsetsPresent) != 0));
     // A count that the box cannot hold is a lie: refuse before looping over it.
     if (per_sample != 0 && uint64_t(*count) * per_sample > tr.remaining()) return std::nullopt;
     for (uint32_t i = 0; i < *count; ++i) {
@@ -220,10 +206,10 @@ std::optional<TrackRun> read_traf(const Box& traf, std::span<const IndexedTrack>
       if (fb->flags & kSampleDurationPresent) duration = *tr.u32be();
       if (fb->flags & kSampleSizePresent) tr.skip(4);
       if (fb->flags & kSampleFlagsPresent) flags = *tr.u32be();
-      if (fb->flags & kSampleCompositionOffsetPresent) tr.skip(4);
+      if (fb->flags & kSampleCompositionTimeOffsetsPresent) tr.skip(4);
       if (first) {
         if (i == 0 && first_flags) flags = *first_flags;
-        run.first_is_sync = (flags & kNonSyncSample) == 0;
+        run.first_is_sync = (flags & kSampleIsNonSync) == 0;
         first = false;
       }
       run.duration += duration;
@@ -255,7 +241,7 @@ int64_t FileIndex::duration() const {
 Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file) {
   const BoxWalk top = walk(file);
   FileIndex index;
-  const Box* moov = nullptr;
+  const ParsedBox* moov = nullptr;
   size_t i = 0;
   for (; i < top.boxes.size() && top.boxes[i].type != "moof"; ++i)
     if (top.boxes[i].type == "moov") moov = &top.boxes[i];
@@ -268,7 +254,7 @@ Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file) {
   const IndexedTrack* reference = reference_track(index.tracks);
 
   while (i < top.boxes.size()) {
-    const Box& moof = top.boxes[i];
+    const ParsedBox& moof = top.boxes[i];
     size_t next = i + 1;
     bool has_mdat = false;
     for (; next < top.boxes.size() && top.boxes[next].type != "moof"; ++next)
@@ -276,7 +262,7 @@ Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file) {
     // A fragment whose mdat is missing or torn ends the index: its samples are not there.
     if (!has_mdat) break;
     IndexedFragment fragment{.offset = moof.offset};
-    const Box& last = top.boxes[next - 1];
+    const ParsedBox& last = top.boxes[next - 1];
     fragment.size = last.offset + last.size - moof.offset;
     bool found = false;
     for (const auto& traf : walk(moof.body).boxes) {

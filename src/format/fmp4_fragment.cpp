@@ -4,30 +4,10 @@
 #include <limits>
 
 #include "format/fmp4_box_writer.hpp"
+#include "format/fmp4_flags.hpp"
 
 namespace relaycast::fmp4 {
 namespace {
-
-// ISO 14496-12 8.8.7.1 tf_flags: base data offsets are relative to the moof, so a
-// fragment means the same wherever it is served from (a segment, a part, a file).
-constexpr uint32_t kDefaultBaseIsMoof = 0x020000;
-
-// ISO 14496-12 8.8.8.1 tr_flags.
-constexpr uint32_t kDataOffsetPresent = 0x000001;
-constexpr uint32_t kSampleDurationPresent = 0x000100;
-constexpr uint32_t kSampleSizePresent = 0x000200;
-constexpr uint32_t kSampleFlagsPresent = 0x000400;
-constexpr uint32_t kSampleCompositionTimeOffsetsPresent = 0x000800;
-
-// ISO 14496-12 8.8.3.1 sample flags:
-//   bit(4) reserved; unsigned int(2) is_leading; unsigned int(2) sample_depends_on;
-//   unsigned int(2) sample_is_depended_on; unsigned int(2) sample_has_redundancy;
-//   bit(3) sample_padding_value; bit(1) sample_is_non_sync_sample;
-//   unsigned int(16) sample_degradation_priority;
-// sample_depends_on 2 = "does not depend on others" (an I picture, every AAC frame);
-// 1 = "depends on others", and such a sample is not a random access point.
-constexpr uint32_t kSyncSampleFlags = 2u << 24;
-constexpr uint32_t kNonSyncSampleFlags = 1u << 24 | 1u << 16;
 
 constexpr size_t kMdatHeaderSize = 8;
 

@@ -7,11 +7,7 @@
 namespace relaycast::aac {
 namespace {
 
-// ISO/IEC 14496-3 1.6.3.3, Table 1.18: samplingFrequencyIndex 13 and 14 are reserved,
-// 15 means the rate follows as 24 bits.
-constexpr std::array<uint32_t, 13> kSampleRates = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                                   22050, 16000, 12000, 11025, 8000,  7350};
-constexpr uint8_t kExplicitRate = 15;
+constexpr uint8_t kExplicitRate = 15;  // the rate follows as 24 bits
 
 std::unexpected<Error> reader_error(const BitReader& r) {
   if (r.error() == BitError::malformed) return fail(Errc::malformed, "AudioSpecificConfig: bad field width");

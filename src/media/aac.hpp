@@ -19,6 +19,12 @@ inline constexpr uint8_t kAacLtp = 4;
 inline constexpr uint8_t kSbr = 5;  // HE-AAC
 inline constexpr uint8_t kPs = 29;  // HE-AAC v2
 
+// ISO/IEC 14496-3 1.6.3.3, Table 1.18 (the same as 13818-7 Table 35 for ADTS): the
+// rate of each samplingFrequencyIndex; 13 and 14 are reserved, 15 means an explicit
+// rate follows (AudioSpecificConfig only).
+inline constexpr std::array<uint32_t, 13> kSampleRates = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                                          22050, 16000, 12000, 11025, 8000,  7350};
+
 struct AacConfig {
   // The core coder: with explicit hierarchical SBR/PS signalling this is the object
   // type after the SBR/PS one (LC for HE-AAC), and the rate is the core's rate.

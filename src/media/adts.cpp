@@ -1,13 +1,8 @@
 #include "media/adts.hpp"
 
+#include "media/aac.hpp"
+
 namespace relaycast::aac {
-namespace {
-
-// ISO/IEC 13818-7 Table 35 / 14496-3 Table 1.18; 13..15 are reserved in ADTS.
-constexpr std::array<uint32_t, 13> kSampleRates = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                                   22050, 16000, 12000, 11025, 8000,  7350};
-
-}  // namespace
 
 // 6.2.1:
 //   syncword 12 | ID 1 | layer 2 | protection_absent 1 | profile 2 |

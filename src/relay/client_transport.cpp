@@ -13,10 +13,6 @@ namespace relaycast::relay {
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 
-namespace {
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-}  // namespace
-
 // The TLS stream works on the transport's own socket, so connecting and closing are
 // the same for both kinds.
 struct ClientTransport::Tls {

@@ -7,14 +7,20 @@
 #include <tuple>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/error.hpp"
 
 namespace relaycast::relay {
+
+// Completion token of the client side: an error is a value to look at (a timeout races
+// every operation), not an exception.
+inline constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 class ClientTransport {
 public:

@@ -26,7 +26,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxReadSize = 256 * 1024;
 
 void fill_random(std::span<uint8_t> out) {

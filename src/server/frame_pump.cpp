@@ -96,7 +96,19 @@ private:
     iov_.clear();
     next_ = 0;
     frames_.clear();  // the frames' buffers may go back to the ring now
+    release_burst_capacity();
     return true;
+  }
+
+  // A join or a catch-up writes a whole GOP at once (up to max_batch_frames frames,
+  // a few pieces each); live play then writes one or two frames at a time. Keeping
+  // the burst's capacity would cost every viewer ~4 KB for nothing.
+  void release_burst_capacity() {
+    constexpr size_t kLiveFrames = 8;
+    constexpr size_t kLivePieces = 4 * kLiveFrames;
+    if (frames_.capacity() > kLiveFrames) std::vector<FramePtr>().swap(frames_);
+    if (iov_.capacity() > kLivePieces) std::vector<iovec>().swap(iov_);
+    if (prefix_.capacity() > 256) std::vector<uint8_t>().swap(prefix_);
   }
 
   void consume(size_t n) {

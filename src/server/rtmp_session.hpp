@@ -58,7 +58,7 @@ private:
   rtmp::ServerConnection connection_;
   std::string close_reason_;
   bool closed_ = false;
-  size_t read_size_ = 2048;
+  size_t read_size_ = 512;  // grows for connections that fill it (publishers)
 
   // Publishing.
   std::shared_ptr<Stream> stream_;

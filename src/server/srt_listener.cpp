@@ -16,7 +16,7 @@ namespace {
 constexpr int kMaxEvents = 64;
 constexpr int64_t kWaitMs = 100;  // how soon the loop sees stop()
 // One SRT live-mode message: 7 TS packets (SRTO_PAYLOADSIZE's default).
-constexpr size_t kMessageSize = 1500;
+constexpr size_t kReceiveMessageSize = 1500;
 
 std::string srt_error() { return srt_getlasterror_str(); }
 
@@ -257,7 +257,7 @@ void SrtListener::accept_all() {
 
 void SrtListener::read_all(SRTSOCKET socket, const std::shared_ptr<SrtConnection>& connection) {
   std::vector<uint8_t> bytes;
-  std::array<char, kMessageSize> message;
+  std::array<char, kReceiveMessageSize> message;
   for (;;) {
     const int n = srt_recvmsg(socket, message.data(), int(message.size()));
     if (n <= 0) break;  // SRT_EASYNCRCV: drained; errors show as the socket's state

@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 namespace {
 
 // SRT live mode sends messages of at most SRTO_PAYLOADSIZE (1316) bytes: 7 TS packets.
-constexpr size_t kMessageSize = 7 * mpegts::kPacketSize;
+constexpr size_t kSendMessageSize = 7 * mpegts::kPacketSize;
 // PAT and PMT go before every keyframe, and at least this often for audio-only streams,
 // so that a player can start anywhere.
 constexpr int64_t kTablesInterval = ms_to_ticks(500);
@@ -136,7 +136,7 @@ void SrtPlaySession::mux(const MediaPacket& packet) {
 bool SrtPlaySession::send() {
   // The muxer writes whole TS packets, so every message is whole packets too.
   while (sent_ < out_.size()) {
-    const size_t n = std::min(kMessageSize, out_.size() - sent_);
+    const size_t n = std::min(kSendMessageSize, out_.size() - sent_);
     const int result = srt_sendmsg2(socket_, reinterpret_cast<const char*>(out_.data() + sent_), int(n), nullptr);
     if (result == SRT_ERROR) {
       if (srt_getlasterror(nullptr) == SRT_EASYNCSND) {

@@ -56,7 +56,7 @@ Subscription::Take Subscription::take_locked(std::vector<FramePtr>& out) {
 
   if (cursor_ < s.first_seq_) {
     const auto now = std::chrono::steady_clock::now();
-    while (!skips_.empty() && now - skips_.front() > std::chrono::minutes(1)) skips_.pop_front();
+    std::erase_if(skips_, [&](auto t) { return now - t > std::chrono::minutes(1); });
     skips_.push_back(now);
     if (int(skips_.size()) > s.limits_.max_skips_per_minute) return Take::too_slow;
     const uint64_t target = s.start_seq_locked();

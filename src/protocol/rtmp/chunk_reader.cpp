@@ -8,7 +8,6 @@
 namespace relaycast::rtmp {
 namespace {
 
-constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 // Chunk stream ids a peer may use at once. The wire allows 65599; real clients use a
 // handful, and each one costs us state.
 constexpr size_t kMaxChunkStreams = 64;

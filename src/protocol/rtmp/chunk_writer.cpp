@@ -7,7 +7,6 @@
 namespace relaycast::rtmp {
 namespace {
 
-constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
 constexpr size_t kMaxChunkHeader = 3 + 11 + 4;
 
 // RTMP 5.3.1.1 basic header, then the 5.3.1.2 type 0 or type 3 message header and the

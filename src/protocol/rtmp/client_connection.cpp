@@ -15,9 +15,6 @@ std::unexpected<Error> refusal(StatusErrc code, std::string message) {
   return std::unexpected(Error(make_error_code(code), std::move(message)));
 }
 
-std::string_view string_at(const std::vector<amf0::Value>& v, size_t i) {
-  return i < v.size() ? v[i].as_string() : std::string_view();
-}
 
 // The info object of an _error or onStatus: "code (description)".
 std::string describe(const amf0::Value& info) {
@@ -177,7 +174,7 @@ Result<std::optional<ClientEvent>> ClientConnection::on_command(std::span<const 
   auto values = amf0::decode_all(body);
   if (!values) return std::unexpected(std::move(values.error()).context("command from the server"));
   const auto& v = *values;
-  const std::string_view name = string_at(v, 0);
+  const std::string_view name = amf0::string_at(v, 0);
   const double transaction = v.size() > 1 ? v[1].as_number() : 0;
   if (name == "_result") return on_result(transaction, v);
   if (name == "_error") return on_error(transaction, v);

@@ -38,6 +38,9 @@ enum class UserControlEvent : uint16_t {
 
 // Chunk stream ids we send on. 2 is reserved for protocol control (RTMP 5.3.1.1);
 // the others follow what Flash Media Server and nginx-rtmp use, so captures compare.
+// RTMP 5.3.1.3: a timestamp field of 0xFFFFFF says the real one follows in 32 bits.
+inline constexpr uint32_t kExtendedTimestamp = 0xFFFFFF;
+
 inline constexpr uint32_t kControlChunkStream = 2;
 inline constexpr uint32_t kCommandChunkStream = 3;
 inline constexpr uint32_t kAudioChunkStream = 4;

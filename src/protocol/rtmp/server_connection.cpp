@@ -15,9 +15,6 @@ std::pair<std::string, std::string> split_query(std::string_view s) {
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
 
-std::string_view string_at(const std::vector<amf0::Value>& v, size_t i) {
-  return i < v.size() ? v[i].as_string() : std::string_view();
-}
 
 }  // namespace
 
@@ -100,7 +97,7 @@ Result<std::optional<ServerEvent>> ServerConnection::on_command(std::span<const 
   auto values = amf0::decode_all(body);
   if (!values) return std::unexpected(std::move(values.error()).context("command"));
   const auto& v = *values;
-  const std::string_view name = string_at(v, 0);
+  const std::string_view name = amf0::string_at(v, 0);
   const double transaction = v.size() > 1 ? v[1].as_number() : 0;
   if (name.empty()) return fail(Errc::malformed, "command message without a name");
 
@@ -125,7 +122,7 @@ Result<std::optional<ServerEvent>> ServerConnection::on_command(std::span<const 
   if (name == "createStream") {
     send_result(transaction, amf0::Value(double(stream_id_)));
   } else if (name == "publish" || name == "play") {
-    auto [stream, query] = split_query(string_at(v, 3));
+    auto [stream, query] = split_query(amf0::string_at(v, 3));
     if (stream.empty()) return fail(Errc::malformed, "{} without a stream name", name);
     stream_id_ = stream_id ? stream_id : stream_id_;
     StreamRequest request{app_, std::move(stream), query.empty() ? app_query_ : std::move(query)};

@@ -8,10 +8,10 @@
 namespace relaycast::api {
 namespace {
 
-const auto kNow = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600 - 7200));
+const auto kUrlsSignedAt = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600 - 7200));
 
 TEST(PlayTokenUrls, SignsForTheStreamAndTtl) {
-  auto t = signed_play_urls("s3cret", "live/cam", 7200, "http://example.com:8080/", "rtmp://example.com:1935", kNow);
+  auto t = signed_play_urls("s3cret", "live/cam", 7200, "http://example.com:8080/", "rtmp://example.com:1935", kUrlsSignedAt);
   ASSERT_TRUE(t) << t.error().message();
   EXPECT_EQ((*t)["expires_unix"], 1767225600);
   EXPECT_EQ((*t)["expires_at"], "2026-01-01T00:00:00Z");
@@ -24,11 +24,11 @@ TEST(PlayTokenUrls, SignsForTheStreamAndTtl) {
 }
 
 TEST(PlayTokenUrls, RefusesBadInput) {
-  EXPECT_FALSE(signed_play_urls("s", "cam", 60, "http://h", "rtmp://h", kNow));
-  EXPECT_FALSE(signed_play_urls("s", "live/*", 60, "http://h", "rtmp://h", kNow));
-  EXPECT_FALSE(signed_play_urls("s", "live/../x", 60, "http://h", "rtmp://h", kNow));
-  EXPECT_FALSE(signed_play_urls("s", "live/cam", 0, "http://h", "rtmp://h", kNow));
-  EXPECT_FALSE(signed_play_urls("s", "live/cam", kMaxTokenTtlSeconds + 1, "http://h", "rtmp://h", kNow));
+  EXPECT_FALSE(signed_play_urls("s", "cam", 60, "http://h", "rtmp://h", kUrlsSignedAt));
+  EXPECT_FALSE(signed_play_urls("s", "live/*", 60, "http://h", "rtmp://h", kUrlsSignedAt));
+  EXPECT_FALSE(signed_play_urls("s", "live/../x", 60, "http://h", "rtmp://h", kUrlsSignedAt));
+  EXPECT_FALSE(signed_play_urls("s", "live/cam", 0, "http://h", "rtmp://h", kUrlsSignedAt));
+  EXPECT_FALSE(signed_play_urls("s", "live/cam", kMaxTokenTtlSeconds + 1, "http://h", "rtmp://h", kUrlsSignedAt));
 }
 
 TEST(PlayTokenUrls, UrlHost) {

@@ -9,7 +9,7 @@
 namespace relaycast::cluster {
 namespace {
 
-constexpr int64_t kNow = 1'000'000'000;
+constexpr int64_t kDecisionTime = 1'000'000'000;
 
 NodeView node(std::string id, uint64_t viewers, uint32_t capacity = 10, std::string role = "edge",
               NodeState state = NodeState::active) {
@@ -41,7 +41,7 @@ AutoscaleConfig policy() {
 
 ScaleDecision decide_now(const std::vector<NodeView>& nodes, const AutoscaleConfig& p = policy(),
                          const ScaleHistory& h = {}) {
-  return decide(nodes, p, h, kNow, 10);
+  return decide(nodes, p, h, kDecisionTime, 10);
 }
 
 TEST(ScaleDecision, NothingToDoWithinTheBand) {
@@ -126,25 +126,25 @@ TEST(ScaleDecision, MaxEdgesCapsLaunchesAndDrainsTheExtra) {
 
 TEST(ScaleDecision, ScaleUpCooldownHolds) {
   ScaleHistory h;
-  h.last_scale_up_ms = kNow - 30'000;  // 30 s of the 60 s cool-down passed
+  h.last_scale_up_ms = kDecisionTime - 30'000;  // 30 s of the 60 s cool-down passed
   auto d = decide_now({origin(10), node("e1", 10)}, policy(), h);
   EXPECT_EQ(d.action, ScaleAction::none);
   EXPECT_EQ(d.rule, "cooldown_up");
   EXPECT_NE(d.reason.find("30 s left"), std::string::npos) << d.reason;
-  h.last_scale_up_ms = kNow - 60'000;
+  h.last_scale_up_ms = kDecisionTime - 60'000;
   EXPECT_EQ(decide_now({origin(10), node("e1", 10)}, policy(), h).action, ScaleAction::scale_up);
 }
 
 TEST(ScaleDecision, ScaleDownCooldownCountsFromAnyAction) {
   ScaleHistory h;
-  h.last_scale_up_ms = kNow - 100'000;  // a launch 100 s ago: 20 s of the 120 s left
+  h.last_scale_up_ms = kDecisionTime - 100'000;  // a launch 100 s ago: 20 s of the 120 s left
   auto d = decide_now({origin(0), node("e1", 0)}, policy(), h);
   EXPECT_EQ(d.action, ScaleAction::none);
   EXPECT_EQ(d.rule, "cooldown_down");
-  h.last_scale_up_ms = kNow - 200'000;
-  h.last_scale_down_ms = kNow - 10'000;
+  h.last_scale_up_ms = kDecisionTime - 200'000;
+  h.last_scale_down_ms = kDecisionTime - 10'000;
   EXPECT_EQ(decide_now({origin(0), node("e1", 0)}, policy(), h).rule, "cooldown_down");
-  h.last_scale_down_ms = kNow - 120'000;
+  h.last_scale_down_ms = kDecisionTime - 120'000;
   EXPECT_EQ(decide_now({origin(0), node("e1", 0)}, policy(), h).action, ScaleAction::drain);
 }
 
@@ -167,7 +167,7 @@ TEST(ScaleDecision, LaunchesStillComingAreNotLaunchedAgain) {
 
 TEST(ScaleDecision, DrainedEdgeIsRemovedOnceEmptyOrAfterTheTimeout) {
   ScaleHistory h;
-  h.draining = {{"e2", kNow - 10'000}};
+  h.draining = {{"e2", kDecisionTime - 10'000}};
   auto draining = node("e2", 2, 10, "edge", NodeState::draining);
   // Viewers still on it: wait (and drain nothing else).
   auto d = decide_now({origin(0), node("e1", 0), draining}, policy(), h);
@@ -181,7 +181,7 @@ TEST(ScaleDecision, DrainedEdgeIsRemovedOnceEmptyOrAfterTheTimeout) {
   EXPECT_EQ(d.node, "e2");
   // Viewers that stay past drain_timeout_s do not hold it forever.
   draining.report.viewers = 2;
-  h.draining = {{"e2", kNow - 300'000}};
+  h.draining = {{"e2", kDecisionTime - 300'000}};
   d = decide_now({origin(0), node("e1", 0), draining}, policy(), h);
   EXPECT_EQ(d.action, ScaleAction::scale_down);
   EXPECT_EQ(d.rule, "drain_timeout");

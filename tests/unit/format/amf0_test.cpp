@@ -19,8 +19,6 @@ std::vector<uint8_t> encoded(const Value& v) {
   return out;
 }
 
-std::vector<uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
-
 // The connect command ffmpeg 5.1 sent in ffmpeg-publish.c2s.bin.
 const test::RecordedMessage& ffmpeg_connect() {
   static const auto messages = test::recorded_messages(test::read_fixture("rtmp/ffmpeg-publish.c2s.bin"));
@@ -28,15 +26,15 @@ const test::RecordedMessage& ffmpeg_connect() {
 }
 
 TEST(Amf0, EncodesScalarsAsTheSpecSays) {
-  EXPECT_EQ(encoded(Value(1.0)), bytes_of(std::string_view("\x00\x3f\xf0\x00\x00\x00\x00\x00\x00", 9)));
-  EXPECT_EQ(encoded(Value(true)), bytes_of(std::string_view("\x01\x01", 2)));
-  EXPECT_EQ(encoded(Value("ab")), bytes_of(std::string_view("\x02\x00\x02" "ab", 5)));
-  EXPECT_EQ(encoded(Value::null()), bytes_of(std::string_view("\x05", 1)));
-  EXPECT_EQ(encoded(Value::undefined()), bytes_of(std::string_view("\x06", 1)));
+  EXPECT_EQ(encoded(Value(1.0)), test::bytes_of(std::string_view("\x00\x3f\xf0\x00\x00\x00\x00\x00\x00", 9)));
+  EXPECT_EQ(encoded(Value(true)), test::bytes_of(std::string_view("\x01\x01", 2)));
+  EXPECT_EQ(encoded(Value("ab")), test::bytes_of(std::string_view("\x02\x00\x02" "ab", 5)));
+  EXPECT_EQ(encoded(Value::null()), test::bytes_of(std::string_view("\x05", 1)));
+  EXPECT_EQ(encoded(Value::undefined()), test::bytes_of(std::string_view("\x06", 1)));
   EXPECT_EQ(encoded(Value::object({{"a", 0}})),
-            bytes_of(std::string_view("\x03\x00\x01" "a" "\x00\x00\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x09", 16)));
-  EXPECT_EQ(encoded(Value::ecma_array({})), bytes_of(std::string_view("\x08\x00\x00\x00\x00\x00\x00\x09", 8)));
-  EXPECT_EQ(encoded(Value::strict_array({Value::null()})), bytes_of(std::string_view("\x0a\x00\x00\x00\x01\x05", 6)));
+            test::bytes_of(std::string_view("\x03\x00\x01" "a" "\x00\x00\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x09", 16)));
+  EXPECT_EQ(encoded(Value::ecma_array({})), test::bytes_of(std::string_view("\x08\x00\x00\x00\x00\x00\x00\x09", 8)));
+  EXPECT_EQ(encoded(Value::strict_array({Value::null()})), test::bytes_of(std::string_view("\x0a\x00\x00\x00\x01\x05", 6)));
 }
 
 TEST(Amf0, RoundTripsEveryType) {
@@ -244,18 +242,18 @@ TEST(Amf0, HugeDeclaredLengthsAreTruncationNotAllocation) {
       {"\x08\xff\xff\xff\xff\x00\x01" "a\x05", 9},  // ECMA array missing its end
   };
   for (auto c : cases) {
-    auto v = amf0::decode_all(bytes_of(c));
+    auto v = amf0::decode_all(test::bytes_of(c));
     ASSERT_FALSE(v);
     EXPECT_TRUE(v.error().is(Errc::truncated)) << v.error().message();
   }
   // An ECMA array's count is only a hint; the end marker decides.
-  auto ecma = amf0::decode_all(bytes_of(std::string_view("\x08\xff\xff\xff\xff\x00\x00\x09", 8)));
+  auto ecma = amf0::decode_all(test::bytes_of(std::string_view("\x08\xff\xff\xff\xff\x00\x00\x09", 8)));
   ASSERT_TRUE(ecma) << ecma.error().message();
   EXPECT_TRUE((*ecma)[0].is_ecma_array());
 }
 
 TEST(Amf0, ReportsMarkersItDoesNotHandle) {
-  auto code_of = [](std::string_view bytes) { return amf0::decode_all(bytes_of(bytes)).error().code(); };
+  auto code_of = [](std::string_view bytes) { return amf0::decode_all(test::bytes_of(bytes)).error().code(); };
   EXPECT_EQ(code_of(std::string_view("\x07\x00\x01", 3)), Errc::unsupported) << "reference";
   EXPECT_EQ(code_of(std::string_view("\x10\x00\x01" "C\x00\x00\x09", 7)), Errc::unsupported) << "typed object";
   EXPECT_EQ(code_of(std::string_view("\x11\x01", 2)), Errc::unsupported) << "AMF3 switch";

@@ -12,7 +12,6 @@
 namespace relaycast {
 namespace {
 
-std::vector<uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
 Buffer buffer_of(std::string_view s) { return Buffer::copy_of(s); }
 
 std::vector<uint8_t> concat(const std::vector<uint8_t>& a, std::span<const uint8_t> b) {
@@ -63,7 +62,7 @@ std::vector<flv::Tag> read_in_slices(std::span<const uint8_t> file, NextSlice ne
 TEST(FlvWriter, FileHeaderIsNineBytesAndPreviousTagSizeZero) {
   std::vector<uint8_t> out;
   flv::write_file_header(true, true, out);
-  EXPECT_EQ(out, bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00", 13)));
+  EXPECT_EQ(out, test::bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00", 13)));
   out.clear();
   flv::write_file_header(false, true, out);
   EXPECT_EQ(out[4], 0x01);
@@ -76,7 +75,7 @@ TEST(FlvWriter, TagHeaderPutsTheTopTimestampByteLast) {
   uint8_t header[flv::kTagHeaderSize];
   flv::write_tag_header(flv::kTagVideo, 0x123456, 0x87654321, header);
   EXPECT_EQ(std::vector<uint8_t>(std::begin(header), std::end(header)),
-            bytes_of(std::string_view("\x09\x12\x34\x56\x65\x43\x21\x87\x00\x00\x00", 11)));
+            test::bytes_of(std::string_view("\x09\x12\x34\x56\x65\x43\x21\x87\x00\x00\x00", 11)));
 }
 
 TEST(FlvReader, ReadsWhatWasWrittenInAnySlices) {
@@ -110,7 +109,7 @@ TEST(FlvReader, KeepsTheFullTimestampAndEmptyTags) {
 }
 
 TEST(FlvReader, SkipsALongerHeader) {
-  auto file = bytes_of(std::string_view("FLV\x01\x01\x00\x00\x00\x0c" "abc\x00\x00\x00\x00", 16));
+  auto file = test::bytes_of(std::string_view("FLV\x01\x01\x00\x00\x00\x0c" "abc\x00\x00\x00\x00", 16));
   uint8_t tag[flv::kTagHeaderSize];
   flv::write_tag_header(flv::kTagVideo, 1, 40, tag);
   file.insert(file.end(), std::begin(tag), std::end(tag));
@@ -126,15 +125,15 @@ Error first_error(std::span<const uint8_t> file, size_t max_tag_size = flv::FlvR
   auto r = reader.feed(file, tags);
   EXPECT_FALSE(r);
   EXPECT_FALSE(reader.at_boundary());
-  auto again = reader.feed(bytes_of("more"), tags);
+  auto again = reader.feed(test::bytes_of("more"), tags);
   EXPECT_FALSE(again) << "an error must be final";
   return r ? Error(Errc::malformed, "no error") : r.error();
 }
 
 TEST(FlvReader, ChecksTheHeader) {
-  EXPECT_TRUE(first_error(bytes_of(std::string_view("FLX\x01\x05\x00\x00\x00\x09", 9))).is(Errc::malformed));
-  EXPECT_TRUE(first_error(bytes_of(std::string_view("FLV\x02\x05\x00\x00\x00\x09", 9))).is(Errc::unsupported));
-  EXPECT_TRUE(first_error(bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x05", 9))).is(Errc::malformed));
+  EXPECT_TRUE(first_error(test::bytes_of(std::string_view("FLX\x01\x05\x00\x00\x00\x09", 9))).is(Errc::malformed));
+  EXPECT_TRUE(first_error(test::bytes_of(std::string_view("FLV\x02\x05\x00\x00\x00\x09", 9))).is(Errc::unsupported));
+  EXPECT_TRUE(first_error(test::bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x05", 9))).is(Errc::malformed));
 }
 
 TEST(FlvReader, ChecksPreviousTagSize) {
@@ -146,7 +145,7 @@ TEST(FlvReader, ChecksPreviousTagSize) {
   EXPECT_TRUE(error.is(Errc::malformed)) << error.message();
   EXPECT_NE(error.message().find("PreviousTagSize"), std::string::npos) << error.message();
 
-  auto first = bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x07", 13));
+  auto first = test::bytes_of(std::string_view("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x07", 13));
   EXPECT_TRUE(first_error(first).is(Errc::malformed)) << "PreviousTagSize0 must be 0";
 }
 
@@ -284,7 +283,7 @@ TEST(FlvMedia, AvcCompositionTimeIsSigned) {
   EXPECT_EQ(p->payload.size(), 5u);
   uint8_t prefix[flv::kMaxBodyPrefix];
   ASSERT_EQ(flv::body_prefix(*p, prefix), 5u);
-  EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + 5), bytes_of(std::string_view("\x27\x01\xff\xff\xfe", 5)));
+  EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + 5), test::bytes_of(std::string_view("\x27\x01\xff\xff\xfe", 5)));
 }
 
 TEST(FlvMedia, CutHeadersAreTruncatedAtEveryLength) {
@@ -359,7 +358,7 @@ TEST(FlvMedia, ParsesEnhancedRtmpHevc) {
                                     std::pair{*coded_x, std::string_view("\xa3hvc1", 5)}}) {
     uint8_t prefix[flv::kMaxBodyPrefix];
     const size_t n = flv::body_prefix(p, prefix);
-    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), bytes_of(expected));
+    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), test::bytes_of(expected));
   }
 }
 
@@ -383,8 +382,8 @@ TEST(FlvMedia, PassesEnhancedRtmpAv1Through) {
   EXPECT_FALSE(key->config);
   EXPECT_EQ(key->pts, key->dts) << "AV1 CodedFrames have no CompositionTime";
   EXPECT_EQ(key->dts, ms_to_ticks(40));
-  EXPECT_EQ(bytes_of(std::string_view(reinterpret_cast<const char*>(key->payload.data()), key->payload.size())),
-            bytes_of(std::string_view("\x12\x00\x32\x01\x10", 5)));
+  EXPECT_EQ(test::bytes_of(std::string_view(reinterpret_cast<const char*>(key->payload.data()), key->payload.size())),
+            test::bytes_of(std::string_view("\x12\x00\x32\x01\x10", 5)));
 
   auto inter = flv::body_to_packet(flv::kTagVideo, 80, buffer_of(std::string_view("\xa1" "av01\x12\x00", 7)));
   ASSERT_TRUE(inter) << inter.error().message();
@@ -396,7 +395,7 @@ TEST(FlvMedia, PassesEnhancedRtmpAv1Through) {
                                     std::pair{*inter, std::string_view("\xa1" "av01", 5)}}) {
     uint8_t prefix[flv::kMaxBodyPrefix];
     const size_t n = flv::body_prefix(p, prefix);
-    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), bytes_of(expected));
+    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), test::bytes_of(expected));
   }
 }
 

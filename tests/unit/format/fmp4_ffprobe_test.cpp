@@ -40,7 +40,6 @@ private:
 };
 
 using test::CommandResult;
-CommandResult run(const std::string& command) { return test::run_command(command); }
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
@@ -58,7 +57,7 @@ double seconds(int64_t ticks) { return double(ticks) / double(kTimebase); }
 class Fmp4Ffprobe : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (run("command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null").status != 0) {
+    if (test::run_command("command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null").status != 0) {
       GTEST_SKIP() << "ffprobe/ffmpeg not installed";
     }
     ASSERT_FALSE(dir_.path().empty());
@@ -80,7 +79,7 @@ protected:
   // ffprobe's streams and packets for `input`; its stderr must be empty.
   nlohmann::json probe(const fs::path& input, const std::string& options = "") {
     const fs::path errors = dir_.path() / "ffprobe.err";
-    auto result = run("ffprobe -v error " + options + " -show_streams -show_packets -of json " + quoted(input) +
+    auto result = test::run_command("ffprobe -v error " + options + " -show_streams -show_packets -of json " + quoted(input) +
                       " 2>" + quoted(errors));
     EXPECT_EQ(result.status, 0);
     std::ifstream err(errors);
@@ -155,7 +154,7 @@ TEST_F(Fmp4Ffprobe, FragmentedFileHasTheInputsCodecsPacketsAndTimestamps) {
 }
 
 TEST_F(Fmp4Ffprobe, FragmentedFileDecodesWithoutErrors) {
-  const auto result = run("ffmpeg -nostdin -v error -i " + quoted(write_fragmented_file()) + " -f null - 2>&1");
+  const auto result = test::run_command("ffmpeg -nostdin -v error -i " + quoted(write_fragmented_file()) + " -f null - 2>&1");
   EXPECT_EQ(result.status, 0);
   EXPECT_EQ(result.output, "");
 }
@@ -179,7 +178,7 @@ TEST_F(Fmp4Ffprobe, HlsPlaylistOfInitAndSegmentsPlays) {
 
   expect_same_media(probe(dir_.path() / "index.m3u8"));
   const auto decoded =
-      run("ffmpeg -nostdin -v error -i " + quoted(dir_.path() / "index.m3u8") + " -f null - 2>&1");
+      test::run_command("ffmpeg -nostdin -v error -i " + quoted(dir_.path() / "index.m3u8") + " -f null - 2>&1");
   EXPECT_EQ(decoded.status, 0);
   EXPECT_EQ(decoded.output, "");
 }

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 
 // tests/fixtures/mpegts/make_fixtures.sh: 0.5 s of 128x72 HEVC (libx265, coded as
 // 128x80 with a conformance window) at 25 fps, AAC LC 48 kHz mono.
-struct Demuxed {
+struct HevcDemuxed {
   std::vector<MediaPacket> packets;
   std::vector<Error> problems;
   const MediaPacket* config(TrackKind kind) const {
@@ -46,21 +46,21 @@ struct Demuxed {
   }
 };
 
-Demuxed demux(std::span<const uint8_t> ts) {
+HevcDemuxed demux_hevc(std::span<const uint8_t> ts) {
   mpegts::TsDemuxer demuxer;
-  Demuxed d;
+  HevcDemuxed d;
   demuxer.feed(ts, d.packets);
   demuxer.finish(d.packets);
   d.problems = demuxer.take_problems();
   return d;
 }
 
-const Demuxed& fixture() {
-  static const Demuxed d = demux(test::read_fixture("mpegts/hevc_aac.ts"));
+const HevcDemuxed& fixture() {
+  static const HevcDemuxed d = demux_hevc(test::read_fixture("mpegts/hevc_aac.ts"));
   return d;
 }
 
-std::string problems_of(const Demuxed& d) {
+std::string hevc_problems_of(const HevcDemuxed& d) {
   std::string out;
   for (const auto& e : d.problems) out += e.message() + "\n";
   return out;
@@ -68,7 +68,7 @@ std::string problems_of(const Demuxed& d) {
 
 TEST(TsDemuxerHevc, CarriesHevcAsAnHvcCConfigAndFrames) {
   const auto& d = fixture();
-  EXPECT_TRUE(d.problems.empty()) << problems_of(d);
+  EXPECT_TRUE(d.problems.empty()) << hevc_problems_of(d);
   const MediaPacket* config = d.config(TrackKind::video);
   ASSERT_TRUE(config);
   EXPECT_EQ(config->codec, Codec::hevc);
@@ -147,7 +147,7 @@ TEST(TsMuxerHevc, IrapPicturesGetAudVpsSpsPpsAndOtherPicturesAnAudOnly) {
 }
 
 // What the SRT play session does: the demuxed stream muxed again, then demuxed again.
-std::vector<uint8_t> remux(const Demuxed& d) {
+std::vector<uint8_t> remux(const HevcDemuxed& d) {
   mpegts::TsMuxer muxer({.has_video = true, .has_audio = true, .video_codec = Codec::hevc});
   std::vector<uint8_t> ts;
   muxer.write_tables(ts);
@@ -161,8 +161,8 @@ std::vector<uint8_t> remux(const Demuxed& d) {
 TEST(TsMuxerHevc, RoundTripKeepsFramesTimestampsAndKeyframes) {
   const auto& original = fixture();
   const auto ts = remux(original);
-  const auto again = demux(ts);
-  EXPECT_TRUE(again.problems.empty()) << problems_of(again);
+  const auto again = demux_hevc(ts);
+  EXPECT_TRUE(again.problems.empty()) << hevc_problems_of(again);
   ASSERT_TRUE(again.config(TrackKind::video));
   EXPECT_TRUE(std::ranges::equal(again.config(TrackKind::video)->payload.span(),
                                  original.config(TrackKind::video)->payload.span()));
@@ -217,12 +217,11 @@ TEST(Fmp4Hevc, Av1IsNotCarriedInFmp4OrTs) {
 // --- What ffprobe makes of it ------------------------------------------------------
 
 using test::CommandResult;
-CommandResult run(const std::string& command) { return test::run_command(command); }
 
 class HevcFfprobe : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (run("command -v ffprobe >/dev/null").status != 0) GTEST_SKIP() << "ffprobe not installed";
+    if (test::run_command("command -v ffprobe >/dev/null").status != 0) GTEST_SKIP() << "ffprobe not installed";
     std::string pattern = (fs::temp_directory_path() / "relaycast-hevc-XXXXXX").string();
     ASSERT_TRUE(mkdtemp(pattern.data()));
     dir_ = pattern;
@@ -233,7 +232,7 @@ protected:
   }
   // "codec_name,width,height" of the video stream, and the number of video frames read.
   std::string probe(const fs::path& file) {
-    auto r = run("ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+    auto r = test::run_command("ffprobe -v error -select_streams v:0 -count_frames -show_entries "
                  "stream=codec_name,width,height,nb_read_frames -of csv=p=0 '" +
                  file.string() + "' 2>&1");
     EXPECT_EQ(r.status, 0) << r.output;

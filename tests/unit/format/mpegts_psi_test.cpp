@@ -6,15 +6,14 @@
 #include <vector>
 
 #include "core/byte_io.hpp"
+#include "../fixture_file.hpp"
 
 namespace relaycast {
 namespace {
 
-std::vector<uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
-
 TEST(MpegtsPsi, Crc32IsTheMpeg2Variant) {
   // The CRC-32/MPEG-2 check value from the CRC catalogue.
-  EXPECT_EQ(mpegts::crc32_mpeg2(bytes_of("123456789")), 0x0376e6e7u);
+  EXPECT_EQ(mpegts::crc32_mpeg2(test::bytes_of("123456789")), 0x0376e6e7u);
   EXPECT_EQ(mpegts::crc32_mpeg2({}), 0xffffffffu);
 }
 

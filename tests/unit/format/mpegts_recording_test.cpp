@@ -134,7 +134,7 @@ TEST(TsRecording, TakesApartIntoTheFramesThatWentIn) {
 
 bool have_ffmpeg() { return std::system("ffprobe -version >/dev/null 2>&1 && ffmpeg -version >/dev/null 2>&1") == 0; }
 
-std::string run(const std::string& command) {
+std::string run_output(const std::string& command) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return "popen failed";
@@ -161,7 +161,7 @@ protected:
 
 TEST_F(TsRecordingFile, FfprobeSeesTheStreamsAndEveryFrame) {
   const std::string errors = path_.string() + ".err";
-  const auto json = run("ffprobe -v error -show_streams -show_packets -of json '" + path_.string() + "' 2>'" +
+  const auto json = run_output("ffprobe -v error -show_streams -show_packets -of json '" + path_.string() + "' 2>'" +
                         errors + "'");
   std::ifstream error_file(errors);
   const std::string stderr_text{std::istreambuf_iterator<char>(error_file), {}};
@@ -212,7 +212,7 @@ TEST_F(TsRecordingFile, FfprobeSeesTheStreamsAndEveryFrame) {
 }
 
 TEST_F(TsRecordingFile, FfmpegDecodesItWithoutAComplaint) {
-  EXPECT_EQ(run("ffmpeg -nostdin -v error -i '" + path_.string() + "' -f null - 2>&1"), "");
+  EXPECT_EQ(run_output("ffmpeg -nostdin -v error -i '" + path_.string() + "' -f null - 2>&1"), "");
 }
 
 }  // namespace

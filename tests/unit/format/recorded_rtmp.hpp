@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/byte_io.hpp"
+#include "../fixture_file.hpp"
 
 namespace relaycast::test {
 
@@ -20,11 +21,6 @@ struct RecordedMessage {
   uint32_t stream_id = 0;
   std::vector<uint8_t> body;
 };
-
-inline std::vector<uint8_t> read_fixture(const std::string& relative_path) {
-  std::ifstream in(std::string(RELAYCAST_FIXTURES_DIR) + "/" + relative_path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // C0 + C1 + C2 (or S0 + S1 + S2) precede the first chunk.
 inline constexpr size_t kHandshakeSize = 1 + 1536 + 1536;

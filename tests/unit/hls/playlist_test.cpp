@@ -24,7 +24,7 @@ using test::options_ms;
 using test::Synth;
 using test::synth;
 
-constexpr std::string_view kEpoch = "0badcafe";
+constexpr std::string_view kPlaylistEpoch = "0badcafe";
 
 struct Playlists {
   M3u8 ts, ll;
@@ -34,17 +34,17 @@ struct Playlists {
 // Renders both playlists of `seg` and checks each; a failure shows the text.
 Playlists render(const hls::Segmenter& seg, const std::string& when) {
   Playlists out;
-  out.ts_text = hls::render_ts_playlist(seg, kEpoch);
-  out.ll_text = hls::render_ll_playlist(seg, kEpoch);
+  out.ts_text = hls::render_ts_playlist(seg, kPlaylistEpoch);
+  out.ll_text = hls::render_ll_playlist(seg, kPlaylistEpoch);
   if (!out.ts_text.empty()) {
     out.ts = check_m3u8(out.ts_text, M3u8Kind::ts);
     EXPECT_TRUE(out.ts.errors.empty()) << "index.m3u8 " << when << ":\n" << out.ts.error_text() << out.ts_text;
-    EXPECT_EQ(out.ts.epoch, kEpoch);
+    EXPECT_EQ(out.ts.epoch, kPlaylistEpoch);
   }
   if (!out.ll_text.empty()) {
     out.ll = check_m3u8(out.ll_text, M3u8Kind::ll);
     EXPECT_TRUE(out.ll.errors.empty()) << "ll.m3u8 " << when << ":\n" << out.ll.error_text() << out.ll_text;
-    EXPECT_EQ(out.ll.epoch, kEpoch);
+    EXPECT_EQ(out.ll.epoch, kPlaylistEpoch);
   }
   return out;
 }
@@ -142,28 +142,28 @@ TEST(HlsPlaylist, FileNames) {
 
 TEST(HlsPlaylist, EmptyUntilThereIsSomethingToList) {
   hls::Segmenter seg(options_ms(), {});
-  EXPECT_EQ(hls::render_ts_playlist(seg, kEpoch), "");
-  EXPECT_EQ(hls::render_ll_playlist(seg, kEpoch), "");
+  EXPECT_EQ(hls::render_ts_playlist(seg, kPlaylistEpoch), "");
+  EXPECT_EQ(hls::render_ll_playlist(seg, kPlaylistEpoch), "");
   auto packets = synth({.fps = 30, .gop = 30, .duration_ms = 3000});
   size_t i = 0;
   // The configurations and the first frame: a segment is open but has no part yet.
   for (; i < packets.size() && packets[i].config; ++i) seg.push(packets[i], test::arrival(packets[i]));
   seg.push(packets[i], test::arrival(packets[i]));
   ++i;
-  EXPECT_EQ(hls::render_ts_playlist(seg, kEpoch), "");
-  EXPECT_EQ(hls::render_ll_playlist(seg, kEpoch), "") << "an LL playlist with an open segment and no part";
+  EXPECT_EQ(hls::render_ts_playlist(seg, kPlaylistEpoch), "");
+  EXPECT_EQ(hls::render_ll_playlist(seg, kPlaylistEpoch), "") << "an LL playlist with an open segment and no part";
   // The first part: LL lists it; the classic playlist waits for a whole segment.
   for (; i < packets.size() && seg.segments().front().parts.empty(); ++i)
     seg.push(packets[i], test::arrival(packets[i]));
-  EXPECT_EQ(hls::render_ts_playlist(seg, kEpoch), "");
-  const auto ll_text = hls::render_ll_playlist(seg, kEpoch);
+  EXPECT_EQ(hls::render_ts_playlist(seg, kPlaylistEpoch), "");
+  const auto ll_text = hls::render_ll_playlist(seg, kPlaylistEpoch);
   const auto ll = check_m3u8(ll_text, M3u8Kind::ll);
   EXPECT_TRUE(ll.errors.empty()) << ll.error_text() << ll_text;
   ASSERT_EQ(ll.segments.size(), 1u) << ll_text;
   EXPECT_FALSE(ll.segments[0].complete);
   EXPECT_EQ(ll.segments[0].parts.size(), 1u);
   EXPECT_TRUE(ll.segments[0].parts[0].independent);
-  EXPECT_EQ(ll.preload_hint, fmt::format("{}-0.1.m4s", kEpoch));
+  EXPECT_EQ(ll.preload_hint, fmt::format("{}-0.1.m4s", kPlaylistEpoch));
 }
 
 TEST(HlsPlaylist, BothPlaylistsAreValidAfterEveryPacket) {
@@ -185,7 +185,7 @@ TEST(HlsPlaylist, BothPlaylistsAreValidAfterEveryPacket) {
   EXPECT_DOUBLE_EQ(*ll.part_target, 0.334);
   EXPECT_GE(*ll.part_hold_back, 3 * 0.334 - 1e-9) << "RFC 8216bis: PART-HOLD-BACK SHOULD be three part targets";
   EXPECT_TRUE(ll.can_block_reload);
-  EXPECT_EQ(ll.maps, std::set<std::string>{fmt::format("{}-init1.mp4", kEpoch)});
+  EXPECT_EQ(ll.maps, std::set<std::string>{fmt::format("{}-init1.mp4", kPlaylistEpoch)});
   EXPECT_FALSE(ll.preload_hint.empty());
   EXPECT_FALSE(ll.endlist) << "a live playlist";
   // Parts: for the newest segments only (RFC 8216bis 4.4.4.9: no older than three
@@ -298,7 +298,7 @@ TEST(HlsPlaylist, CodecChangeGetsANewMap) {
   ASSERT_NE(it, ll.segments.end()) << s.last.ll_text;
   ASSERT_NE(it, ll.segments.begin());
   EXPECT_NE(it->map, (it - 1)->map) << "the segment after the codec change has the old EXT-X-MAP\n" << s.last.ll_text;
-  EXPECT_EQ(it->map, fmt::format("{}-init2.mp4", kEpoch));
+  EXPECT_EQ(it->map, fmt::format("{}-init2.mp4", kPlaylistEpoch));
   EXPECT_NE(s.last.ll_text.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"" + it->map), std::string::npos)
       << s.last.ll_text;
   const auto& ts = s.last.ts;

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "../fixture_file.hpp"
 #include "bit_writer.hpp"
 
 namespace relaycast {
@@ -22,15 +23,10 @@ using aac::parse_audio_specific_config;
 // LC, 44100 Hz, mono, then the 0x2b7 sync extension saying "no SBR" and a zero pad byte.
 const std::vector<uint8_t> kFixtureAsc = {0x12, 0x08, 0x56, 0xe5, 0x00};
 
-std::vector<uint8_t> read_fixture(const char* name) {
-  std::ifstream in(std::string(RELAYCAST_FIXTURES_DIR) + "/" + name, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // audioObjectType, samplingFrequencyIndex and channelConfiguration, then an empty
 // GASpecificConfig (1024-sample frames, no core coder, no extension).
-testing::BitWriter lc_config(int object_type, int frequency_index, int channels) {
-  testing::BitWriter w;
+test::BitWriter lc_config(int object_type, int frequency_index, int channels) {
+  test::BitWriter w;
   w.u(5, object_type);
   w.u(4, frequency_index);
   w.u(4, channels);
@@ -39,7 +35,7 @@ testing::BitWriter lc_config(int object_type, int frequency_index, int channels)
 }
 
 TEST(Aac, ParsesFixtureConfigFromRtmpPublish) {
-  const auto recording = read_fixture("rtmp/ffmpeg-publish.c2s.bin");
+  const auto recording = test::read_fixture("rtmp/ffmpeg-publish.c2s.bin");
   std::vector<uint8_t> body = {0xaf, 0x00};
   body.insert(body.end(), kFixtureAsc.begin(), kFixtureAsc.end());
   ASSERT_NE(std::search(recording.begin(), recording.end(), body.begin(), body.end()), recording.end());
@@ -68,7 +64,7 @@ TEST(Aac, ParsesLcStereo48k) {
 }
 
 TEST(Aac, ParsesEscapedObjectType) {
-  testing::BitWriter w;
+  test::BitWriter w;
   w.u(5, 31);
   w.u(6, 42 - 32);  // USAC
   w.u(4, 3);
@@ -81,7 +77,7 @@ TEST(Aac, ParsesEscapedObjectType) {
 }
 
 TEST(Aac, ParsesExplicitSampleRate) {
-  testing::BitWriter w;
+  test::BitWriter w;
   w.u(5, 2);
   w.u(4, 15);
   w.u(24, 44100);
@@ -100,7 +96,7 @@ TEST(Aac, ParsesExplicitSampleRate) {
 }
 
 TEST(Aac, ParsesExplicitHierarchicalSbrAndPs) {
-  testing::BitWriter w;
+  test::BitWriter w;
   w.u(5, aac::kSbr);
   w.u(4, 6);  // 24000 Hz core
   w.u(4, 2);
@@ -122,7 +118,7 @@ TEST(Aac, ParsesExplicitHierarchicalSbrAndPs) {
   EXPECT_EQ((*adts)[2] >> 6, aac::kAacLc - 1);
   EXPECT_EQ(((*adts)[2] >> 2) & 0xf, 6);
 
-  testing::BitWriter v2;
+  test::BitWriter v2;
   v2.u(5, aac::kPs);
   v2.u(4, 6);
   v2.u(4, 1);
@@ -197,7 +193,7 @@ TEST(Aac, RejectsReservedValues) {
   auto reserved_channels = parse_audio_specific_config(lc_config(2, 3, 9).bytes());
   ASSERT_FALSE(reserved_channels);
   EXPECT_TRUE(reserved_channels.error().is(Errc::unsupported));
-  testing::BitWriter zero_rate;
+  test::BitWriter zero_rate;
   zero_rate.u(5, 2);
   zero_rate.u(4, 15);
   zero_rate.u(24, 0);

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace relaycast::testing {
+namespace relaycast::test {
 
 class BitWriter {
 public:
@@ -59,4 +59,4 @@ inline std::vector<uint8_t> add_emulation_prevention(const std::vector<uint8_t>&
   return out;
 }
 
-}  // namespace relaycast::testing
+}  // namespace relaycast::test

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "../fixture_file.hpp"
 #include "bit_writer.hpp"
 
 namespace relaycast {
@@ -56,11 +57,6 @@ const std::vector<uint8_t> kSpsInterlaced = {0x67, 0x64, 0x00, 0x28, 0xac, 0xd9,
                                              0x4f, 0xde, 0x02, 0x20, 0x00, 0x00, 0x03, 0x00, 0x20,
                                              0x00, 0x00, 0x07, 0x83, 0xe2, 0xc5, 0xb2, 0xc0};
 
-std::vector<uint8_t> read_fixture(const char* name) {
-  std::ifstream in(std::string(RELAYCAST_FIXTURES_DIR) + "/" + name, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Fields of a synthetic SPS; the defaults describe a 1280x720 High 3.1 stream.
 struct SpsFields {
   uint8_t profile_idc = 100;
@@ -84,7 +80,7 @@ struct SpsFields {
 };
 
 std::vector<uint8_t> make_sps(const SpsFields& f) {
-  testing::BitWriter w;
+  test::BitWriter w;
   w.u(8, f.profile_idc);
   w.u(8, 0);
   w.u(8, f.level_idc);
@@ -134,7 +130,7 @@ std::vector<uint8_t> make_sps(const SpsFields& f) {
     for (int i = 0; i < 4; ++i) w.flag(false);  // nal hrd, vcl hrd, pic_struct, restriction
   }
   std::vector<uint8_t> nal = {0x67};
-  const auto body = testing::add_emulation_prevention(w.rbsp());
+  const auto body = test::add_emulation_prevention(w.rbsp());
   nal.insert(nal.end(), body.begin(), body.end());
   return nal;
 }
@@ -157,7 +153,7 @@ TEST(H264, RemovesEmulationPreventionBytes) {
 
 TEST(H264, ParsesFixtureDecoderConfigFromRtmpPublish) {
   // The bytes above really are the recording's: guards against a copying slip.
-  const auto recording = read_fixture("rtmp/ffmpeg-publish.c2s.bin");
+  const auto recording = test::read_fixture("rtmp/ffmpeg-publish.c2s.bin");
   const std::vector<uint8_t> body_header = {0x17, 0x00, 0x00, 0x00, 0x00};
   std::vector<uint8_t> body = body_header;
   body.insert(body.end(), kFixtureAvcC.begin(), kFixtureAvcC.end());

@@ -97,7 +97,7 @@ TEST(Hevc, CodecStringFollowsIso14496_15AnnexE) {
 // An SPS written field by field, for sizes and values no encoder of ours produces.
 std::vector<uint8_t> synthetic_sps(uint32_t width, uint32_t height, uint32_t chroma, bool window,
                                    uint32_t crop_right, uint32_t crop_bottom, uint32_t luma_minus8 = 0) {
-  testing::BitWriter w;
+  test::BitWriter w;
   w.u(4, 0);  // sps_video_parameter_set_id
   w.u(3, 0);  // sps_max_sub_layers_minus1
   w.flag(true);

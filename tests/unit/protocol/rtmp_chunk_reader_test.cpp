@@ -14,8 +14,8 @@
 namespace relaycast::rtmp {
 namespace {
 
-using relaycast::testing::kHandshakeBytes;
-using relaycast::testing::read_fixture;
+using relaycast::test::kHandshakeBytes;
+using relaycast::test::read_rtmp_fixture;
 
 using Bytes = std::vector<uint8_t>;
 
@@ -79,12 +79,6 @@ void append(Bytes& out, const Bytes& body, size_t from = 0, size_t n = SIZE_MAX)
   out.insert(out.end(), body.begin() + long(from), body.begin() + long(from + n));
 }
 
-Bytes pattern(size_t n, uint8_t seed = 1) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 7 + (i >> 8));
-  return b;
-}
-
 // A whole message as type 0 then type 3 chunks of `chunk_size`.
 void message(Bytes& out, uint32_t csid, uint32_t ts, uint8_t type, uint32_t msid, const Bytes& body,
              uint32_t chunk_size = 128) {
@@ -133,7 +127,6 @@ Drained read_all(const Bytes& bytes, ChunkReaderLimits limits = {}) {
   return drain(r);
 }
 
-Bytes payload_of(const Message& m) { return {m.payload.span().begin(), m.payload.span().end()}; }
 
 // What a test compares: every header field and the payload.
 struct Summary {
@@ -150,7 +143,7 @@ std::ostream& operator<<(std::ostream& os, const Summary& s) {
 std::vector<Summary> summarize(const std::vector<Message>& ms) {
   std::vector<Summary> out;
   for (const auto& m : ms)
-    out.push_back({m.header.chunk_stream, m.header.timestamp, m.header.type, m.header.stream_id, payload_of(m)});
+    out.push_back({m.header.chunk_stream, m.header.timestamp, m.header.type, m.header.stream_id, test::payload_of(m)});
   return out;
 }
 
@@ -177,7 +170,7 @@ Drained read_in_slices(const Bytes& bytes, NextSize next_size, ChunkReaderLimits
 
 TEST(RtmpChunkReader, Type0HeaderGivesEveryField) {
   Bytes in;
-  message(in, 5, 123456, 18, 0x01020304, pattern(40));
+  message(in, 5, 123456, 18, 0x01020304, test::pattern(40));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 1u);
@@ -186,17 +179,17 @@ TEST(RtmpChunkReader, Type0HeaderGivesEveryField) {
   EXPECT_EQ(m.header.timestamp, 123456u);
   EXPECT_EQ(m.header.type, 18);
   EXPECT_EQ(m.header.stream_id, 0x01020304u) << "the message stream id is little-endian on the wire";
-  EXPECT_EQ(payload_of(m), pattern(40));
+  EXPECT_EQ(test::payload_of(m), test::pattern(40));
 }
 
 TEST(RtmpChunkReader, MessageLongerThanTheChunkSizeIsReassembledFromType3Chunks) {
   for (size_t size : {127u, 128u, 129u, 256u, 257u, 1000u}) {
     Bytes in;
-    message(in, 4, 10, 8, 1, pattern(size));
+    message(in, 4, 10, 8, 1, test::pattern(size));
     auto d = read_all(in);
     ASSERT_FALSE(d.error) << d.error->message();
     ASSERT_EQ(d.messages.size(), 1u) << size;
-    EXPECT_EQ(payload_of(d.messages[0]), pattern(size)) << size;
+    EXPECT_EQ(test::payload_of(d.messages[0]), test::pattern(size)) << size;
     EXPECT_EQ(d.messages[0].header.timestamp, 10u);
   }
 }
@@ -213,57 +206,57 @@ TEST(RtmpChunkReader, ZeroLengthMessageIsDelivered) {
 
 TEST(RtmpChunkReader, Type1AddsTheDeltaAndTakesNewLengthAndTypeButKeepsTheStreamId) {
   Bytes in;
-  message(in, 6, 1000, 9, 7, pattern(10));
+  message(in, 6, 1000, 9, 7, test::pattern(10));
   fmt1(in, 6, 40, 20, 8);
-  append(in, pattern(20, 9));
+  append(in, test::pattern(20, 9));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
   EXPECT_EQ(d.messages[1].header.timestamp, 1040u);
   EXPECT_EQ(d.messages[1].header.type, 8);
   EXPECT_EQ(d.messages[1].header.stream_id, 7u);
-  EXPECT_EQ(payload_of(d.messages[1]), pattern(20, 9));
+  EXPECT_EQ(test::payload_of(d.messages[1]), test::pattern(20, 9));
 }
 
 TEST(RtmpChunkReader, Type2AddsTheDeltaAndKeepsLengthTypeAndStreamId) {
   Bytes in;
-  message(in, 6, 1000, 9, 7, pattern(10));
+  message(in, 6, 1000, 9, 7, test::pattern(10));
   fmt2(in, 6, 33);
-  append(in, pattern(10, 3));
+  append(in, test::pattern(10, 3));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
   EXPECT_EQ(d.messages[1].header.timestamp, 1033u);
   EXPECT_EQ(d.messages[1].header.type, 9);
   EXPECT_EQ(d.messages[1].header.stream_id, 7u);
-  EXPECT_EQ(payload_of(d.messages[1]), pattern(10, 3));
+  EXPECT_EQ(test::payload_of(d.messages[1]), test::pattern(10, 3));
 }
 
 TEST(RtmpChunkReader, Type3StartingAMessageRepeatsTheLastDelta) {
   Bytes in;
-  message(in, 6, 100, 9, 1, pattern(10));
+  message(in, 6, 100, 9, 1, test::pattern(10));
   fmt2(in, 6, 33);
-  append(in, pattern(10, 2));
+  append(in, test::pattern(10, 2));
   fmt3(in, 6);
-  append(in, pattern(10, 3));
+  append(in, test::pattern(10, 3));
   fmt3(in, 6);
-  append(in, pattern(10, 4));
+  append(in, test::pattern(10, 4));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 4u);
   EXPECT_EQ(d.messages[1].header.timestamp, 133u);
   EXPECT_EQ(d.messages[2].header.timestamp, 166u);
   EXPECT_EQ(d.messages[3].header.timestamp, 199u);
-  EXPECT_EQ(payload_of(d.messages[3]), pattern(10, 4));
+  EXPECT_EQ(test::payload_of(d.messages[3]), test::pattern(10, 4));
 }
 
 // RTMP 5.3.1.2.4: "If a Type 3 chunk follows a Type 0 chunk, then the timestamp delta
 // for this Type 3 chunk is the same as the timestamp of the Type 0 chunk."
 TEST(RtmpChunkReader, Type3AfterType0UsesTheType0TimestampAsDelta) {
   Bytes in;
-  message(in, 6, 20, 9, 1, pattern(10));
+  message(in, 6, 20, 9, 1, test::pattern(10));
   fmt3(in, 6);
-  append(in, pattern(10));
+  append(in, test::pattern(10));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
@@ -272,9 +265,9 @@ TEST(RtmpChunkReader, Type3AfterType0UsesTheType0TimestampAsDelta) {
 
 TEST(RtmpChunkReader, DeltasWrapModulo2To32) {
   Bytes in;
-  message(in, 6, 0xFFFFFFF0u, 9, 1, pattern(4));
+  message(in, 6, 0xFFFFFFF0u, 9, 1, test::pattern(4));
   fmt2(in, 6, 0x20);
-  append(in, pattern(4));
+  append(in, test::pattern(4));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
@@ -292,7 +285,7 @@ TEST(RtmpChunkReader, ChunkStreamIdsInEveryBasicHeaderForm) {
   for (Case c : {Case{2, 1}, Case{3, 1}, Case{63, 1}, Case{64, 2}, Case{65, 2}, Case{200, 2}, Case{319, 2},
                  Case{320, 3}, Case{1000, 3}, Case{65599, 3}, Case{64, 3}, Case{100, 3}}) {
     Bytes in;
-    const Bytes body = pattern(300, uint8_t(c.csid));
+    const Bytes body = test::pattern(300, uint8_t(c.csid));
     fmt0(in, c.csid, 5, uint32_t(body.size()), 9, 1, {.width = c.width});
     append(in, body, 0, 128);
     fmt3(in, c.csid, std::nullopt, c.width);
@@ -303,13 +296,13 @@ TEST(RtmpChunkReader, ChunkStreamIdsInEveryBasicHeaderForm) {
     ASSERT_FALSE(d.error) << "csid " << c.csid << ": " << d.error->message();
     ASSERT_EQ(d.messages.size(), 1u) << "csid " << c.csid << " in " << c.width << " bytes";
     EXPECT_EQ(d.messages[0].header.chunk_stream, c.csid);
-    EXPECT_EQ(payload_of(d.messages[0]), body) << "csid " << c.csid;
+    EXPECT_EQ(test::payload_of(d.messages[0]), body) << "csid " << c.csid;
   }
 }
 
 TEST(RtmpChunkReader, TheSameIdInTwoAndThreeByteFormsIsOneChunkStream) {
   Bytes in;
-  const Bytes body = pattern(200);
+  const Bytes body = test::pattern(200);
   fmt0(in, 100, 5, 200, 9, 1, {.width = 2});
   append(in, body, 0, 128);
   fmt3(in, 100, std::nullopt, 3);
@@ -317,7 +310,7 @@ TEST(RtmpChunkReader, TheSameIdInTwoAndThreeByteFormsIsOneChunkStream) {
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 1u);
-  EXPECT_EQ(payload_of(d.messages[0]), body);
+  EXPECT_EQ(test::payload_of(d.messages[0]), body);
 }
 
 // ---- Extended timestamps (5.3.1.3) ---------------------------------------------
@@ -325,66 +318,66 @@ TEST(RtmpChunkReader, TheSameIdInTwoAndThreeByteFormsIsOneChunkStream) {
 TEST(RtmpChunkReader, ExtendedTimestampOnType0) {
   for (uint32_t ts : {0xFFFFFEu, 0xFFFFFFu, 0x1000000u, 0xFFFFFFFFu}) {
     Bytes in;
-    message(in, 4, ts, 8, 1, pattern(20));
+    message(in, 4, ts, 8, 1, test::pattern(20));
     auto d = read_all(in);
     ASSERT_FALSE(d.error) << d.error->message();
     ASSERT_EQ(d.messages.size(), 1u) << ts;
     EXPECT_EQ(d.messages[0].header.timestamp, ts);
-    EXPECT_EQ(payload_of(d.messages[0]), pattern(20));
+    EXPECT_EQ(test::payload_of(d.messages[0]), test::pattern(20));
   }
 }
 
 TEST(RtmpChunkReader, ExtendedTimestampIsRepeatedOnType3ContinuationChunks) {
   Bytes in;
-  const Bytes body = pattern(400);
+  const Bytes body = test::pattern(400);
   message(in, 6, 0x12345678, 9, 1, body);  // type 3 chunks carry the 4 bytes again
-  message(in, 6, 0x12345700, 9, 1, pattern(30, 5));
+  message(in, 6, 0x12345700, 9, 1, test::pattern(30, 5));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
   EXPECT_EQ(d.messages[0].header.timestamp, 0x12345678u);
-  EXPECT_EQ(payload_of(d.messages[0]), body) << "the repeated extended timestamp is not payload";
+  EXPECT_EQ(test::payload_of(d.messages[0]), body) << "the repeated extended timestamp is not payload";
   EXPECT_EQ(d.messages[1].header.timestamp, 0x12345700u);
-  EXPECT_EQ(payload_of(d.messages[1]), pattern(30, 5));
+  EXPECT_EQ(test::payload_of(d.messages[1]), test::pattern(30, 5));
 }
 
 TEST(RtmpChunkReader, ExtendedTimestampDeltasOnType1Type2AndType3) {
   Bytes in;
-  message(in, 6, 1000, 9, 1, pattern(8));
+  message(in, 6, 1000, 9, 1, test::pattern(8));
   fmt1(in, 6, 0x01000000, 8, 9);  // extended delta on type 1
-  append(in, pattern(8));
+  append(in, test::pattern(8));
   fmt2(in, 6, 0x02000000);  // extended delta on type 2
-  append(in, pattern(8));
+  append(in, test::pattern(8));
   fmt3(in, 6, 0x02000000);  // a new message: repeats the extended delta and its 4 bytes
-  append(in, pattern(8, 77));
+  append(in, test::pattern(8, 77));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 4u);
   EXPECT_EQ(d.messages[1].header.timestamp, 1000u + 0x01000000u);
   EXPECT_EQ(d.messages[2].header.timestamp, 1000u + 0x03000000u);
   EXPECT_EQ(d.messages[3].header.timestamp, 1000u + 0x05000000u);
-  EXPECT_EQ(payload_of(d.messages[3]), pattern(8, 77));
+  EXPECT_EQ(test::payload_of(d.messages[3]), test::pattern(8, 77));
 }
 
 TEST(RtmpChunkReader, LeavingExtendedTimestampsStopsExpectingTheFourBytes) {
   Bytes in;
-  message(in, 6, 0x2000000, 9, 1, pattern(8));
+  message(in, 6, 0x2000000, 9, 1, test::pattern(8));
   fmt2(in, 6, 40);  // small delta: no extended field any more
-  append(in, pattern(8));
+  append(in, test::pattern(8));
   fmt3(in, 6);
-  append(in, pattern(8, 3));
+  append(in, test::pattern(8, 3));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 3u);
   EXPECT_EQ(d.messages[1].header.timestamp, 0x2000000u + 40);
   EXPECT_EQ(d.messages[2].header.timestamp, 0x2000000u + 80);
-  EXPECT_EQ(payload_of(d.messages[2]), pattern(8, 3));
+  EXPECT_EQ(test::payload_of(d.messages[2]), test::pattern(8, 3));
 }
 
 // ---- Interleaving --------------------------------------------------------------
 
 TEST(RtmpChunkReader, InterleavedChunkStreamsEachReassembleTheirOwnMessage) {
-  const Bytes video = pattern(300, 1), audio = pattern(200, 2), cmd = pattern(50, 3);
+  const Bytes video = test::pattern(300, 1), audio = test::pattern(200, 2), cmd = test::pattern(50, 3);
   Bytes in;
   fmt0(in, 6, 100, 300, 9, 1);
   append(in, video, 0, 128);
@@ -411,17 +404,17 @@ TEST(RtmpChunkReader, InterleavedChunkStreamsEachReassembleTheirOwnMessage) {
 TEST(RtmpChunkReader, SetChunkSizeAppliesToTheChunksAfterIt) {
   Bytes in;
   set_chunk_size(in, 4096);
-  const Bytes big = pattern(4000);
+  const Bytes big = test::pattern(4000);
   fmt0(in, 6, 0, 4000, 9, 1);  // one chunk at the new size
   append(in, big);
-  const Bytes bigger = pattern(5000, 4);
+  const Bytes bigger = test::pattern(5000, 4);
   message(in, 6, 40, 9, 1, bigger, 4096);
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 3u);
   EXPECT_EQ(d.messages[0].type(), MessageType::set_chunk_size) << "handed to the caller too";
-  EXPECT_EQ(payload_of(d.messages[1]), big);
-  EXPECT_EQ(payload_of(d.messages[2]), bigger);
+  EXPECT_EQ(test::payload_of(d.messages[1]), big);
+  EXPECT_EQ(test::payload_of(d.messages[2]), bigger);
 }
 
 TEST(RtmpChunkReader, ChunkSizeReportsTheAppliedValue) {
@@ -471,29 +464,29 @@ TEST(RtmpChunkReader, SetChunkSizeShorterThanFourBytesIsRefused) {
 TEST(RtmpChunkReader, AbortDropsThePartlyReceivedMessage) {
   Bytes in;
   fmt0(in, 6, 100, 300, 9, 1);
-  append(in, pattern(300), 0, 128);
+  append(in, test::pattern(300), 0, 128);
   message(in, 2, 0, uint8_t(MessageType::abort), 0, u32be_bytes(6));
   // The chunk stream starts over with a new message; a type 3 chunk would be a
   // continuation if the abort had not happened.
   fmt0(in, 6, 200, 20, 9, 1);
-  append(in, pattern(20, 8));
+  append(in, test::pattern(20, 8));
   auto d = read_all(in);
   ASSERT_FALSE(d.error) << d.error->message();
   ASSERT_EQ(d.messages.size(), 2u);
   EXPECT_EQ(d.messages[0].type(), MessageType::abort);
   EXPECT_EQ(d.messages[1].header.timestamp, 200u);
-  EXPECT_EQ(payload_of(d.messages[1]), pattern(20, 8));
+  EXPECT_EQ(test::payload_of(d.messages[1]), test::pattern(20, 8));
 }
 
 TEST(RtmpChunkReader, AbortFreesTheOpenMessageSlot) {
   Bytes in;
   fmt0(in, 6, 100, 300, 9, 1);
-  append(in, pattern(300), 0, 128);
+  append(in, test::pattern(300), 0, 128);
   message(in, 2, 0, uint8_t(MessageType::abort), 0, u32be_bytes(6));
   // Two more partly received messages: three with the aborted one, over the limit.
   for (uint32_t csid : {7u, 8u}) {
     fmt0(in, csid, 100, 300, 9, 1);
-    append(in, pattern(300), 0, 128);
+    append(in, test::pattern(300), 0, 128);
   }
   auto d = read_all(in, {.max_open_messages = 2});
   EXPECT_FALSE(d.error) << d.error->message();
@@ -512,7 +505,7 @@ TEST(RtmpChunkReader, MessageOverMaxMessageSizeIsRefusedBeforeItsBytesArrive) {
   }
   {
     Bytes in;
-    message(in, 6, 0, 9, 1, pattern(1000));
+    message(in, 6, 0, 9, 1, test::pattern(1000));
     auto d = read_all(in, {.max_message_size = 1000});
     EXPECT_FALSE(d.error) << d.error->message();
     EXPECT_EQ(d.messages.size(), 1u);
@@ -520,7 +513,7 @@ TEST(RtmpChunkReader, MessageOverMaxMessageSizeIsRefusedBeforeItsBytesArrive) {
   {
     // A type 1 header may raise the length past the limit too.
     Bytes in;
-    message(in, 6, 0, 9, 1, pattern(10));
+    message(in, 6, 0, 9, 1, test::pattern(10));
     fmt1(in, 6, 40, 5000, 9);
     auto d = read_all(in, {.max_message_size = 1000});
     ASSERT_TRUE(d.error);
@@ -532,7 +525,7 @@ TEST(RtmpChunkReader, TooManyOpenMessagesAreRefused) {
   Bytes in;
   for (uint32_t csid = 4; csid < 7; ++csid) {
     fmt0(in, csid, 0, 300, 9, 1);
-    append(in, pattern(300), 0, 128);
+    append(in, test::pattern(300), 0, 128);
   }
   auto d = read_all(in, {.max_open_messages = 2});
   ASSERT_TRUE(d.error);
@@ -542,7 +535,7 @@ TEST(RtmpChunkReader, TooManyOpenMessagesAreRefused) {
 TEST(RtmpChunkReader, CompletedMessagesDoNotCountAsOpen) {
   Bytes in;
   for (int round = 0; round < 10; ++round)
-    for (uint32_t csid = 4; csid < 8; ++csid) message(in, csid, uint32_t(round), 9, 1, pattern(300));
+    for (uint32_t csid = 4; csid < 8; ++csid) message(in, csid, uint32_t(round), 9, 1, test::pattern(300));
   auto d = read_all(in, {.max_open_messages = 1});
   EXPECT_FALSE(d.error) << d.error->message();
   EXPECT_EQ(d.messages.size(), 40u);
@@ -554,28 +547,28 @@ TEST(RtmpChunkReader, CompletedMessagesDoNotCountAsOpen) {
 TEST(RtmpChunkReader, AMessageWholeInOneChunkIsNotCountedAsOpen) {
   Bytes in;
   fmt0(in, 6, 0, 300, 9, 1);
-  append(in, pattern(300), 0, 128);
-  message(in, 4, 0, 8, 1, pattern(20, 2));  // one chunk, between the video's chunks
+  append(in, test::pattern(300), 0, 128);
+  message(in, 4, 0, 8, 1, test::pattern(20, 2));  // one chunk, between the video's chunks
   fmt3(in, 6);
-  append(in, pattern(300), 128, 128);
-  message(in, 5, 0, 18, 1, pattern(10, 3));
+  append(in, test::pattern(300), 128, 128);
+  message(in, 5, 0, 18, 1, test::pattern(10, 3));
   fmt3(in, 6);
-  append(in, pattern(300), 256);
+  append(in, test::pattern(300), 256);
   auto d = read_all(in, {.max_open_messages = 1});
   ASSERT_FALSE(d.error) << "one partly received video message plus single-chunk messages is within "
                            "max_open_messages = 1: "
                         << d.error->message();
-  EXPECT_EQ(summarize(d.messages), (std::vector<Summary>{{4, 0, 8, 1, pattern(20, 2)},
-                                                         {5, 0, 18, 1, pattern(10, 3)},
-                                                         {6, 0, 9, 1, pattern(300)}}));
+  EXPECT_EQ(summarize(d.messages), (std::vector<Summary>{{4, 0, 8, 1, test::pattern(20, 2)},
+                                                         {5, 0, 18, 1, test::pattern(10, 3)},
+                                                         {6, 0, 9, 1, test::pattern(300)}}));
 
   // And they do not use up the slot the limit leaves: a second partial message is still refused.
   Bytes two;
   fmt0(two, 6, 0, 300, 9, 1);
-  append(two, pattern(300), 0, 128);
-  message(two, 4, 0, 8, 1, pattern(20, 2));
+  append(two, test::pattern(300), 0, 128);
+  message(two, 4, 0, 8, 1, test::pattern(20, 2));
   fmt0(two, 7, 0, 300, 9, 1);
-  append(two, pattern(300), 0, 128);
+  append(two, test::pattern(300), 0, 128);
   auto refused = read_all(two, {.max_open_messages = 1});
   ASSERT_TRUE(refused.error);
   EXPECT_TRUE(refused.error->is(Errc::too_large)) << refused.error->message();
@@ -584,12 +577,12 @@ TEST(RtmpChunkReader, AMessageWholeInOneChunkIsNotCountedAsOpen) {
 
 TEST(RtmpChunkReader, ChunkStreamCountIsBounded) {
   Bytes in;
-  for (uint32_t i = 0; i < 64; ++i) message(in, 3 + i, 0, 20, 0, pattern(4));
+  for (uint32_t i = 0; i < 64; ++i) message(in, 3 + i, 0, 20, 0, test::pattern(4));
   auto ok = read_all(in);
   ASSERT_FALSE(ok.error) << ok.error->message();
   EXPECT_EQ(ok.messages.size(), 64u);
 
-  for (uint32_t i = 64; i < 200; ++i) message(in, 3 + i, 0, 20, 0, pattern(4));
+  for (uint32_t i = 64; i < 200; ++i) message(in, 3 + i, 0, 20, 0, test::pattern(4));
   auto d = read_all(in);
   ASSERT_TRUE(d.error) << "a peer cannot make us keep state for 200 chunk streams";
   EXPECT_TRUE(d.error->is(Errc::too_large)) << d.error->message();
@@ -613,11 +606,11 @@ TEST(RtmpChunkReader, NewHeaderInTheMiddleOfAMessageIsMalformed) {
   for (int fmt : {0, 1, 2}) {
     Bytes in;
     fmt0(in, 6, 0, 300, 9, 1);
-    append(in, pattern(300), 0, 128);
+    append(in, test::pattern(300), 0, 128);
     if (fmt == 0) fmt0(in, 6, 0, 10, 9, 1);
     if (fmt == 1) fmt1(in, 6, 0, 10, 9);
     if (fmt == 2) fmt2(in, 6, 0);
-    append(in, pattern(10));
+    append(in, test::pattern(10));
     auto d = read_all(in);
     ASSERT_TRUE(d.error) << "fmt " << fmt;
     EXPECT_TRUE(d.error->is(Errc::malformed)) << d.error->message();
@@ -630,25 +623,25 @@ TEST(RtmpChunkReader, NewHeaderInTheMiddleOfAMessageIsMalformed) {
 // continuations, interleaving, a chunk size change, an abort, 2- and 3-byte ids.
 Bytes busy_stream() {
   Bytes in;
-  message(in, 3, 0, 20, 0, pattern(150, 1));
-  message(in, 6, 0xFFFFFF, 9, 1, pattern(600, 2));
+  message(in, 3, 0, 20, 0, test::pattern(150, 1));
+  message(in, 6, 0xFFFFFF, 9, 1, test::pattern(600, 2));
   fmt0(in, 4, 10, 260, 8, 1);
-  append(in, pattern(260, 3), 0, 128);
+  append(in, test::pattern(260, 3), 0, 128);
   fmt0(in, 70, 20, 30, 18, 1);
-  append(in, pattern(30, 4));
+  append(in, test::pattern(30, 4));
   fmt3(in, 4);
-  append(in, pattern(260, 3), 128, 128);
+  append(in, test::pattern(260, 3), 128, 128);
   fmt2(in, 6, 40);
-  append(in, pattern(600, 2), 0, 128);
+  append(in, test::pattern(600, 2), 0, 128);
   message(in, 2, 0, uint8_t(MessageType::abort), 0, u32be_bytes(6));
   fmt3(in, 4);
-  append(in, pattern(260, 3), 256);
+  append(in, test::pattern(260, 3), 256);
   set_chunk_size(in, 1000);
-  message(in, 400, 0x7FFFFFFF, 9, 1, pattern(2500, 5), 1000);
+  message(in, 400, 0x7FFFFFFF, 9, 1, test::pattern(2500, 5), 1000);
   fmt1(in, 4, 33, 999, 8);
-  append(in, pattern(999, 6));
+  append(in, test::pattern(999, 6));
   fmt3(in, 4);
-  append(in, pattern(999, 7));
+  append(in, test::pattern(999, 7));
   fmt0(in, 5, 0, 0, 18, 1);
   return in;
 }
@@ -657,15 +650,15 @@ TEST(RtmpChunkReader, BusyStreamIsReadAsExpected) {
   auto d = read_all(busy_stream());
   ASSERT_FALSE(d.error) << d.error->message();
   const std::vector<Summary> expected = {
-      {3, 0, 20, 0, pattern(150, 1)},
-      {6, 0xFFFFFF, 9, 1, pattern(600, 2)},
-      {70, 20, 18, 1, pattern(30, 4)},
+      {3, 0, 20, 0, test::pattern(150, 1)},
+      {6, 0xFFFFFF, 9, 1, test::pattern(600, 2)},
+      {70, 20, 18, 1, test::pattern(30, 4)},
       {2, 0, 2, 0, u32be_bytes(6)},
-      {4, 10, 8, 1, pattern(260, 3)},
+      {4, 10, 8, 1, test::pattern(260, 3)},
       {2, 0, 1, 0, u32be_bytes(1000)},
-      {400, 0x7FFFFFFF, 9, 1, pattern(2500, 5)},
-      {4, 43, 8, 1, pattern(999, 6)},
-      {4, 76, 8, 1, pattern(999, 7)},
+      {400, 0x7FFFFFFF, 9, 1, test::pattern(2500, 5)},
+      {4, 43, 8, 1, test::pattern(999, 6)},
+      {4, 76, 8, 1, test::pattern(999, 7)},
       {5, 0, 18, 1, {}},
   };
   EXPECT_EQ(summarize(d.messages), expected);
@@ -714,7 +707,7 @@ TEST(RtmpChunkReader, TruncatedInputNeverYieldsAMessageNorAnError) {
   // One message with every optional header part: 3-byte id, extended timestamp, and
   // type 3 continuations repeating it.
   Bytes in;
-  message(in, 1000, 0x20000000, 9, 1, pattern(400));
+  message(in, 1000, 0x20000000, 9, 1, test::pattern(400));
   auto whole = read_all(in);
   ASSERT_EQ(whole.messages.size(), 1u);
   for (size_t cut = 0; cut < in.size(); ++cut) {
@@ -803,7 +796,7 @@ TEST(RtmpChunkReader, RandomGarbageNeverCrashesHangsOrGrowsUnbounded) {
 }
 
 TEST(RtmpChunkReader, MutatedRecordingsNeverCrashOrHang) {
-  const auto session = read_fixture("ffmpeg-publish.c2s.bin");
+  const auto session = read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ASSERT_GT(session.size(), kHandshakeBytes + 20000);
   const Bytes chunks(session.begin() + long(kHandshakeBytes), session.begin() + long(kHandshakeBytes) + 20000);
   const ChunkReaderLimits limits{.max_message_size = 256 * 1024, .max_chunk_size = 65536, .max_open_messages = 8};
@@ -826,7 +819,7 @@ std::map<MessageType, size_t> count_types(const std::vector<Message>& ms) {
 }
 
 Drained read_recording(const std::string& name, size_t slice) {
-  const auto session = read_fixture(name);
+  const auto session = read_rtmp_fixture(name);
   EXPECT_GT(session.size(), kHandshakeBytes) << name;
   const Bytes chunks(session.begin() + long(kHandshakeBytes), session.end());
   std::mt19937 rng(5);
@@ -834,7 +827,7 @@ Drained read_recording(const std::string& name, size_t slice) {
 }
 
 TEST(RtmpChunkReader, FfmpegPublishRecordingDemuxesFully) {
-  const auto session = read_fixture("ffmpeg-publish.c2s.bin");
+  const auto session = read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ChunkReader r;
   r.feed(std::span(session).subspan(kHandshakeBytes));
   auto d = drain(r);

@@ -6,17 +6,12 @@
 
 #include "core/byte_io.hpp"
 #include "protocol/rtmp/chunk_reader.hpp"
+#include "fixture.hpp"
 
 namespace relaycast::rtmp {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-Bytes pattern(size_t n, uint8_t seed = 1) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i) b[i] = uint8_t(seed + i * 13 + (i >> 9));
-  return b;
-}
 
 Bytes concat(const std::vector<Buffer>& pieces) {
   Bytes out;
@@ -57,7 +52,6 @@ Message read_back(const Bytes& wire, uint32_t chunk_size) {
   return out;
 }
 
-Bytes payload_of(const Message& m) { return {m.payload.span().begin(), m.payload.span().end()}; }
 
 // Sizes on both sides of multiples of the chunk size.
 std::vector<size_t> sizes_around(uint32_t chunk_size) {
@@ -82,14 +76,14 @@ TEST(RtmpChunkWriter, WriteChunksRoundTripsEverySizeAroundChunkMultiples) {
   for (uint32_t chunk_size : {1u, 128u, 129u, 4096u, 60000u}) {
     for (size_t size : sizes_around(chunk_size)) {
       if (chunk_size == 60000 && size > 130000) continue;
-      const Bytes body = pattern(size);
+      const Bytes body = test::pattern(size);
       const MessageHeader h{.chunk_stream = 6, .timestamp = 1234, .type = 9, .stream_id = 1};
       Bytes wire;
       write_chunks(h, body, chunk_size, wire);
       EXPECT_EQ(wire.size(), expected_wire_size(size, chunk_size, 6, 1234))
           << "chunk size " << chunk_size << ", body " << size;
       const Message m = read_back(wire, chunk_size);
-      EXPECT_EQ(payload_of(m), body) << "chunk size " << chunk_size << ", body " << size;
+      EXPECT_EQ(test::payload_of(m), body) << "chunk size " << chunk_size << ", body " << size;
       EXPECT_EQ(m.header.timestamp, 1234u);
       EXPECT_EQ(m.header.type, 9);
       EXPECT_EQ(m.header.stream_id, 1u);
@@ -101,7 +95,7 @@ TEST(RtmpChunkWriter, WriteChunksRoundTripsEverySizeAroundChunkMultiples) {
 
 TEST(RtmpChunkWriter, WriteChunksAppendsToWhatIsAlreadyThere) {
   Bytes wire = {0xAA, 0xBB};
-  write_chunks({.chunk_stream = 3, .timestamp = 0, .type = 20, .stream_id = 0}, pattern(10), 128, wire);
+  write_chunks({.chunk_stream = 3, .timestamp = 0, .type = 20, .stream_id = 0}, test::pattern(10), 128, wire);
   EXPECT_EQ(wire[0], 0xAA);
   EXPECT_EQ(wire[1], 0xBB);
   EXPECT_EQ(wire.size(), 2u + 12 + 10);
@@ -109,7 +103,7 @@ TEST(RtmpChunkWriter, WriteChunksAppendsToWhatIsAlreadyThere) {
 
 TEST(RtmpChunkWriter, Type0HeaderBytesAreAsTheSpecDraws) {
   Bytes wire;
-  write_chunks({.chunk_stream = 4, .timestamp = 0x010203, .type = 8, .stream_id = 0x0A0B0C0D}, pattern(200), 128,
+  write_chunks({.chunk_stream = 4, .timestamp = 0x010203, .type = 8, .stream_id = 0x0A0B0C0D}, test::pattern(200), 128,
                wire);
   ASSERT_EQ(wire.size(), 12u + 128 + 1 + 72);
   const Bytes head(wire.begin(), wire.begin() + 12);
@@ -120,7 +114,7 @@ TEST(RtmpChunkWriter, Type0HeaderBytesAreAsTheSpecDraws) {
 
 TEST(RtmpChunkWriter, ExtendedTimestampsRoundTripAndRepeatOnEveryChunk) {
   for (uint32_t ts : {0u, 0xFFFFFEu, 0xFFFFFFu, 0x1000000u, 0x7FFFFFFFu, 0xFFFFFFFFu}) {
-    const Bytes body = pattern(300);
+    const Bytes body = test::pattern(300);
     Bytes wire;
     write_chunks({.chunk_stream = 6, .timestamp = ts, .type = 9, .stream_id = 1}, body, 128, wire);
     EXPECT_EQ(wire.size(), expected_wire_size(300, 128, 6, ts)) << ts;
@@ -136,7 +130,7 @@ TEST(RtmpChunkWriter, ExtendedTimestampsRoundTripAndRepeatOnEveryChunk) {
     }
     const Message m = read_back(wire, 128);
     EXPECT_EQ(m.header.timestamp, ts);
-    EXPECT_EQ(payload_of(m), body) << ts;
+    EXPECT_EQ(test::payload_of(m), body) << ts;
   }
 }
 
@@ -148,7 +142,7 @@ TEST(RtmpChunkWriter, ChunkStreamIdsUseTheShortestBasicHeader) {
   for (const Case& c : {Case{2, {0x02}}, Case{63, {0x3F}}, Case{64, {0x00, 0x00}}, Case{65, {0x00, 0x01}},
                         Case{319, {0x00, 0xFF}}, Case{320, {0x01, 0x00, 0x01}}, Case{1000, {0x01, 0xA8, 0x03}},
                         Case{65599, {0x01, 0xFF, 0xFF}}}) {
-    const Bytes body = pattern(300);
+    const Bytes body = test::pattern(300);
     Bytes wire;
     write_chunks({.chunk_stream = c.csid, .timestamp = 40, .type = 9, .stream_id = 1}, body, 128, wire);
     ASSERT_EQ(wire.size(), expected_wire_size(300, 128, c.csid, 40)) << "csid " << c.csid;
@@ -161,7 +155,7 @@ TEST(RtmpChunkWriter, ChunkStreamIdsUseTheShortestBasicHeader) {
         << "csid " << c.csid;
     const Message m = read_back(wire, 128);
     EXPECT_EQ(m.header.chunk_stream, c.csid);
-    EXPECT_EQ(payload_of(m), body) << "csid " << c.csid;
+    EXPECT_EQ(test::payload_of(m), body) << "csid " << c.csid;
   }
 }
 
@@ -169,9 +163,9 @@ TEST(RtmpChunkWriter, TwoMessagesOnOneChunkStreamReadBackIndependently) {
   // Every message starts with a type 0 header, so one message's bytes do not depend on
   // the one before: a viewer can start on any of them.
   Bytes wire;
-  write_chunks({.chunk_stream = 6, .timestamp = 0x2000000, .type = 9, .stream_id = 1}, pattern(200, 1), 128, wire);
+  write_chunks({.chunk_stream = 6, .timestamp = 0x2000000, .type = 9, .stream_id = 1}, test::pattern(200, 1), 128, wire);
   const size_t first_size = wire.size();
-  write_chunks({.chunk_stream = 6, .timestamp = 5, .type = 8, .stream_id = 2}, pattern(50, 2), 128, wire);
+  write_chunks({.chunk_stream = 6, .timestamp = 5, .type = 8, .stream_id = 2}, test::pattern(50, 2), 128, wire);
   ChunkReader r;
   r.feed(wire);
   auto a = r.next();
@@ -180,7 +174,7 @@ TEST(RtmpChunkWriter, TwoMessagesOnOneChunkStreamReadBackIndependently) {
   EXPECT_EQ((**a).header.timestamp, 0x2000000u);
   EXPECT_EQ((**b).header.timestamp, 5u);
   EXPECT_EQ((**b).header.stream_id, 2u);
-  EXPECT_EQ(payload_of(**b), pattern(50, 2));
+  EXPECT_EQ(test::payload_of(**b), test::pattern(50, 2));
   const Message alone = read_back(Bytes(wire.begin() + long(first_size), wire.end()), 128);
   EXPECT_EQ(alone.header.timestamp, 5u);
 }
@@ -196,8 +190,8 @@ TEST(RtmpChunkWriter, SharedChunksEqualWriteChunksOfPrefixAndPayload) {
     for (size_t prefix_size : {0u, 2u, 5u}) {
       for (size_t payload_size : sizes_around(chunk_size)) {
         for (uint32_t ts : {40u, 0xFFFFFFu}) {
-          const Bytes prefix = pattern(prefix_size, 200);
-          const Buffer payload = Buffer::copy_of(pattern(payload_size));
+          const Bytes prefix = test::pattern(prefix_size, 200);
+          const Buffer payload = Buffer::copy_of(test::pattern(payload_size));
           const MessageHeader h{.chunk_stream = 6, .timestamp = ts, .type = 9, .stream_id = 1};
           std::vector<Buffer> pieces;
           write_shared_chunks(h, prefix, payload, chunk_size, pieces);
@@ -210,7 +204,7 @@ TEST(RtmpChunkWriter, SharedChunksEqualWriteChunksOfPrefixAndPayload) {
               << "chunk size " << chunk_size << ", prefix " << prefix_size << ", payload " << payload_size
               << ", ts " << ts;
           const Message m = read_back(concat(pieces), chunk_size);
-          EXPECT_EQ(payload_of(m), body);
+          EXPECT_EQ(test::payload_of(m), body);
         }
       }
     }
@@ -221,7 +215,7 @@ TEST(RtmpChunkWriter, SharedChunksNeverCopyThePayload) {
   for (uint32_t chunk_size : {128u, 4096u}) {
     for (size_t payload_size : {1u, 123u, 124u, 300u, 5000u, 20000u}) {
       const Bytes prefix = {0x17, 0x01, 0, 0, 0};
-      const Buffer payload = Buffer::copy_of(pattern(payload_size));
+      const Buffer payload = Buffer::copy_of(test::pattern(payload_size));
       std::vector<Buffer> pieces;
       write_shared_chunks({.chunk_stream = 6, .timestamp = 0, .type = 9, .stream_id = 1}, prefix, payload,
                           chunk_size, pieces);
@@ -262,7 +256,7 @@ TEST(RtmpChunkWriter, SharedChunksAppendAndOutliveTheirSource) {
   std::vector<Buffer> pieces = {Buffer::copy_of(std::string_view("keep"))};
   Bytes expected;
   {
-    const Buffer payload = Buffer::copy_of(pattern(1000));
+    const Buffer payload = Buffer::copy_of(test::pattern(1000));
     write_shared_chunks({.chunk_stream = 6, .timestamp = 7, .type = 9, .stream_id = 1}, Bytes{0x27, 1, 0, 0, 0},
                         payload, 128, pieces);
     Bytes body = {0x27, 1, 0, 0, 0};

@@ -14,8 +14,8 @@
 namespace relaycast::rtmp {
 namespace {
 
-using relaycast::testing::kHandshakeBytes;
-using relaycast::testing::read_fixture;
+using relaycast::test::kHandshakeBytes;
+using relaycast::test::read_rtmp_fixture;
 
 ClientConnectionConfig config_for(std::string stream) {
   return {.app = "live", .tc_url = "rtmp://127.0.0.1:1935/live", .stream = std::move(stream), .chunk_size = 4096};
@@ -78,7 +78,7 @@ std::vector<amf0::Value> decode_commands(const std::vector<uint8_t>& bytes, std:
 // nginx-rtmp's answers to ffmpeg playing, recorded: our client (which numbers its
 // transactions as ffmpeg does) must get through them to Play.Start and every frame.
 TEST(RtmpClientConnection, PlaysThroughRecordedNginxAnswersInAnySlices) {
-  const auto bytes = read_fixture("ffmpeg-play.s2c.bin");
+  const auto bytes = read_rtmp_fixture("ffmpeg-play.s2c.bin");
   ASSERT_GT(bytes.size(), kHandshakeBytes);
   const auto chunks = std::span(bytes).subspan(kHandshakeBytes);
   std::optional<ClientSeen> whole;
@@ -107,7 +107,7 @@ TEST(RtmpClientConnection, PlaysThroughRecordedNginxAnswersInAnySlices) {
 }
 
 TEST(RtmpClientConnection, PublishesThroughRecordedNginxAnswers) {
-  const auto bytes = read_fixture("ffmpeg-publish.s2c.bin");
+  const auto bytes = read_rtmp_fixture("ffmpeg-publish.s2c.bin");
   ClientConnection c(ClientRole::publish, config_for("fixture"));
   c.start();
   const auto seen = feed_client(c, std::span(bytes).subspan(kHandshakeBytes), 0);

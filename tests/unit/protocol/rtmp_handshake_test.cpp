@@ -11,15 +11,10 @@
 
 #include "core/byte_io.hpp"
 #include "protocol/rtmp/handshake_digest.hpp"
+#include "fixture.hpp"
 
 namespace relaycast::rtmp {
 namespace {
-
-std::vector<uint8_t> read_fixture(const std::string& name) {
-  std::ifstream in(std::string(RELAYCAST_FIXTURES_DIR) + "/rtmp/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open fixture " << name;
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 RandomFill seeded_random(uint32_t seed) {
   return [engine = std::mt19937(seed)](std::span<uint8_t> out) mutable {
@@ -79,8 +74,8 @@ Fed feed_sliced(Handshake& handshake, std::span<const uint8_t> bytes, Slicing sl
 TEST(HandshakeDigest, ValidatesTheDigestsOfRecordedFfmpegNginxSessions) {
   for (const std::string session : {"ffmpeg-play", "ffmpeg-publish"}) {
     SCOPED_TRACE(session);
-    const auto c2s = read_fixture(session + ".c2s.bin");
-    const auto s2c = read_fixture(session + ".s2c.bin");
+    const auto c2s = test::read_rtmp_fixture(session + ".c2s.bin");
+    const auto s2c = test::read_rtmp_fixture(session + ".s2c.bin");
     ASSERT_GE(c2s.size(), handshake_size);
     ASSERT_GE(s2c.size(), handshake_size);
 
@@ -103,7 +98,7 @@ TEST(HandshakeDigest, ValidatesTheDigestsOfRecordedFfmpegNginxSessions) {
 }
 
 TEST(HandshakeDigest, PlainPacketsHaveNoDigest) {
-  const auto c2s = read_fixture("librtmp-publish.c2s.bin");
+  const auto c2s = test::read_rtmp_fixture("librtmp-publish.c2s.bin");
   ASSERT_GE(c2s.size(), handshake_size);
   EXPECT_FALSE(find_digest(packet(c2s, 1), flash_player_key.text));
 }
@@ -144,7 +139,7 @@ class ServerHandshakeOnRecordedClient : public testing::TestWithParam<std::tuple
 
 TEST_P(ServerHandshakeOnRecordedClient, AnswersAndTakesExactlyTheHandshake) {
   const auto [client, slicing] = GetParam();
-  const auto c2s = read_fixture(std::string(client.session) + ".c2s.bin");
+  const auto c2s = test::read_rtmp_fixture(std::string(client.session) + ".c2s.bin");
   ASSERT_GT(c2s.size(), handshake_size);
 
   ServerHandshake server(0x01020304, seeded_random(1));
@@ -222,7 +217,7 @@ TEST(ServerHandshake, RefusesOtherRtmpVersionsNamingThem) {
 }
 
 TEST(ServerHandshake, TruncatedInputIsNeverDone) {
-  const auto c2s = read_fixture("librtmp-publish.c2s.bin");
+  const auto c2s = test::read_rtmp_fixture("librtmp-publish.c2s.bin");
   ASSERT_GT(c2s.size(), handshake_size);
 
   ServerHandshake server(0, seeded_random(1));
@@ -255,7 +250,7 @@ TEST(ServerHandshake, C1WithAVersionButNoDigestGetsThePlainHandshake) {
 }
 
 TEST(ServerHandshake, C1WithACorruptedDigestGetsThePlainHandshake) {
-  auto c2s = read_fixture("ffmpeg-publish.c2s.bin");
+  auto c2s = test::read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ASSERT_GT(c2s.size(), handshake_size);
   c2s[1 + 1000] ^= 0x01;  // one bit of the signed bytes
 
@@ -285,7 +280,7 @@ TEST(ServerHandshake, SignsS1InTheSchemaOfC1) {
 }
 
 TEST(ServerHandshake, SameSeedSameAnswer) {
-  const auto c2s = read_fixture("ffmpeg-publish.c2s.bin");
+  const auto c2s = test::read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ServerHandshake a(7, seeded_random(42)), b(7, seeded_random(42));
   EXPECT_EQ(feed_sliced(a, c2s, Slicing::one_byte).output, feed_sliced(b, c2s, Slicing::all_at_once).output);
 }
@@ -311,7 +306,7 @@ TEST(ClientHandshake, SendsC0AndC1BeforeAnythingIsFed) {
 class ClientHandshakeOnRecordedServer : public testing::TestWithParam<Slicing> {};
 
 TEST_P(ClientHandshakeOnRecordedServer, EchoesAPlainS1) {
-  const auto s2c = read_fixture("rtmpdump-play.s2c.bin");
+  const auto s2c = test::read_rtmp_fixture("rtmpdump-play.s2c.bin");
   ASSERT_GT(s2c.size(), handshake_size);
   ClientHandshake client(ClientHandshake::Mode::plain, 0, seeded_random(1));
   client.take_output();
@@ -325,7 +320,7 @@ TEST_P(ClientHandshakeOnRecordedServer, EchoesAPlainS1) {
 }
 
 TEST_P(ClientHandshakeOnRecordedServer, SignsC2ForASignedS1) {
-  const auto s2c = read_fixture("ffmpeg-publish.s2c.bin");
+  const auto s2c = test::read_rtmp_fixture("ffmpeg-publish.s2c.bin");
   ASSERT_GT(s2c.size(), handshake_size);
   ClientHandshake client(ClientHandshake::Mode::digest, 0, seeded_random(1));
   client.take_output();

@@ -11,8 +11,8 @@
 namespace relaycast::rtmp {
 namespace {
 
-using relaycast::testing::kHandshakeBytes;
-using relaycast::testing::read_fixture;
+using relaycast::test::kHandshakeBytes;
+using relaycast::test::read_rtmp_fixture;
 
 struct Seen {
   std::vector<PublishRequest> publishes;
@@ -24,7 +24,7 @@ struct Seen {
 // Feeds the chunk stream part of a recorded session in slices of `slice` bytes
 // (0: random sizes) and collects the events.
 Seen run_session(const std::string& fixture, size_t slice) {
-  const auto bytes = read_fixture(fixture);
+  const auto bytes = read_rtmp_fixture(fixture);
   EXPECT_GT(bytes.size(), kHandshakeBytes);
   ServerConnection c;
   Seen seen;
@@ -94,7 +94,7 @@ TEST(RtmpServerConnection, PlayersAskToPlay) {
 }
 
 TEST(RtmpServerConnection, ConnectIsAnsweredWithWindowChunkSizeAndResult) {
-  const auto bytes = read_fixture("ffmpeg-publish.c2s.bin");
+  const auto bytes = read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ServerConnection c({.chunk_size = 4096});
   c.feed(std::span(bytes).subspan(kHandshakeBytes, 300));
   while (auto e = c.next()) {
@@ -120,7 +120,7 @@ TEST(RtmpServerConnection, ConnectIsAnsweredWithWindowChunkSizeAndResult) {
 }
 
 TEST(RtmpServerConnection, UnknownCommandIsAnError) {
-  const auto bytes = read_fixture("ffmpeg-publish.c2s.bin");
+  const auto bytes = read_rtmp_fixture("ffmpeg-publish.c2s.bin");
   ServerConnection c;
   c.feed(std::span(bytes).subspan(kHandshakeBytes));
   while (auto e = c.next())
