@@ -4,14 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "config_error.hpp"
+
 namespace relaycast {
 namespace {
 
-std::string error_of(std::string_view toml) {
-  auto c = parse_config(toml, "test.toml");
-  EXPECT_FALSE(c) << toml;
-  return c ? "" : c.error().message();
-}
+using test::error_of;
 
 TEST(ConfigAutoscale, OffByDefault) {
   const Config c;

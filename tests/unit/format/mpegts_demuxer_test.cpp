@@ -59,7 +59,7 @@ Demuxed demux(std::span<const uint8_t> ts, unsigned seed = 0) {
   return d;
 }
 
-std::vector<uint8_t> fixture(const char* name) {
+std::vector<uint8_t> ts_fixture(const char* name) {
   auto bytes = test::read_fixture(std::string("mpegts/") + name);
   EXPECT_FALSE(bytes.empty()) << name;
   return bytes;
@@ -76,7 +76,7 @@ std::string problems_of(const Demuxed& d) {
 }
 
 TEST(TsDemuxer, ReadsFfmpegH264AndAac) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   const auto d = demux(ts);
   EXPECT_TRUE(d.problems.empty()) << problems_of(d);
   EXPECT_EQ(d.stats.continuity_errors, 0u);
@@ -130,7 +130,7 @@ TEST(TsDemuxer, ReadsFfmpegH264AndAac) {
 }
 
 TEST(TsDemuxer, SlicesMakeNoDifference) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   const auto whole = demux(ts);
   for (unsigned seed : {1u, 2u, 3u}) {
     const auto sliced = demux(ts, seed);
@@ -145,7 +145,7 @@ TEST(TsDemuxer, SlicesMakeNoDifference) {
 // What the demuxer makes of ffmpeg's TS, our muxer writes back, and the demuxer reads
 // the same again: the SRT play path is this round trip.
 TEST(TsDemuxer, RoundTripsThroughTheMuxer) {
-  const auto first = demux(fixture("h264_aac.ts"));
+  const auto first = demux(ts_fixture("h264_aac.ts"));
   mpegts::TsMuxer muxer({});
   std::vector<uint8_t> ts;
   muxer.write_tables(ts);
@@ -191,7 +191,7 @@ void expect_subset_of_clean(const Demuxed& lossy, const Demuxed& clean, bool cut
 }
 
 TEST(TsDemuxer, RandomLossDropsOnlyWhatItCuts) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   const auto clean = demux(ts);
   std::mt19937 rng(7);
   std::vector<uint8_t> lossy;
@@ -218,7 +218,7 @@ TEST(TsDemuxer, RandomLossDropsOnlyWhatItCuts) {
 uint16_t pid_of(const uint8_t* packet) { return load_u16be(packet + 1) & 0x1fff; }
 
 TEST(TsDemuxer, ReorderedContinuityCountersDropTheUnitNotTheStream) {
-  auto ts = fixture("h264_aac.ts");
+  auto ts = ts_fixture("h264_aac.ts");
   const auto clean = demux(ts);
   // Swap two consecutive packets of the same video PES, in the middle of the file.
   size_t swapped = 0;
@@ -241,7 +241,7 @@ TEST(TsDemuxer, ReorderedContinuityCountersDropTheUnitNotTheStream) {
 }
 
 TEST(TsDemuxer, RepeatedPacketIsDroppedWithoutALoss) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   std::vector<uint8_t> doubled;
   for (size_t i = 0; i + kPacketSize <= ts.size(); i += kPacketSize) {
     doubled.insert(doubled.end(), ts.begin() + ptrdiff_t(i), ts.begin() + ptrdiff_t(i + kPacketSize));
@@ -254,8 +254,8 @@ TEST(TsDemuxer, RepeatedPacketIsDroppedWithoutALoss) {
 }
 
 TEST(TsDemuxer, TimestampsGoOnAcrossThe33BitWrap) {
-  const auto clean = demux(fixture("h264_aac.ts"));
-  const auto wrapped = demux(fixture("h264_aac_wrap.ts"));
+  const auto clean = demux(ts_fixture("h264_aac.ts"));
+  const auto wrapped = demux(ts_fixture("h264_aac_wrap.ts"));
   EXPECT_TRUE(wrapped.problems.empty()) << problems_of(wrapped);
   for (auto kind : {TrackKind::video, TrackKind::audio}) {
     const auto a = clean.frames(kind), b = wrapped.frames(kind);
@@ -284,7 +284,7 @@ TEST(TsTimeline, UnwrapsBothWaysAndStepsBackALittle) {
 
 // A big keyframe is one PES over hundreds of TS packets (no PES length for video).
 TEST(TsDemuxer, ReassemblesAPesSplitOverManyPackets) {
-  const auto clean = demux(fixture("h264_aac.ts"));
+  const auto clean = demux(ts_fixture("h264_aac.ts"));
   mpegts::TsMuxer muxer({});
   std::vector<uint8_t> ts;
   muxer.write_tables(ts);
@@ -309,7 +309,7 @@ TEST(TsDemuxer, ReassemblesAPesSplitOverManyPackets) {
 }
 
 TEST(TsDemuxer, TruncatedInputGivesAPrefixOfTheFrames) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   const auto clean = demux(ts);
   std::mt19937 rng(11);
   for (int i = 0; i < 20; ++i) {
@@ -332,7 +332,7 @@ TEST(TsDemuxer, GarbageGivesNothingAndDoesNotCrash) {
 }
 
 TEST(TsDemuxer, FindsSyncAgainAfterGarbage) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   const auto clean = demux(ts);
   std::vector<uint8_t> input(ts.begin(), ts.begin() + 100 * kPacketSize);
   const std::vector<uint8_t> junk = {0x47, 1, 2, 3, 0x47, 0x47, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
@@ -348,7 +348,7 @@ TEST(TsDemuxer, FindsSyncAgainAfterGarbage) {
 }
 
 TEST(TsDemuxer, FramesBeforeTheFirstParameterSetsAreDropped) {
-  const auto ts = fixture("h264_aac.ts");
+  const auto ts = ts_fixture("h264_aac.ts");
   // Start at the second PES of the video PID: the receiver joined after the keyframe.
   std::vector<uint8_t> tables(ts.begin(), ts.begin() + 2 * kPacketSize);  // PAT, PMT
   size_t second_video = 0, seen = 0;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../fixture_file.hpp"
 #include "bit_writer.hpp"
 #include "format/annexb_reader.hpp"
 #include "media/hevc_config_record.hpp"
@@ -18,10 +19,7 @@ namespace {
 
 // tests/fixtures/hevc/make_fixtures.sh: libx265 (ultrafast) through FFmpeg 5.1,
 // testsrc2 320x240, 5 frames; and the hvcC FFmpeg's MP4 muxer writes for it.
-std::vector<uint8_t> fixture(const std::string& name) {
-  std::ifstream in(std::string(RELAYCAST_FIXTURES_DIR) + "/hevc/" + name, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::vector<uint8_t> hevc_fixture(const std::string& name) { return test::read_fixture("hevc/" + name); }
 
 struct ParameterSets {
   std::vector<uint8_t> vps, sps, pps;
@@ -29,7 +27,7 @@ struct ParameterSets {
 
 // The first VPS, SPS and PPS of the raw stream, as an encoder writes them in band.
 ParameterSets fixture_parameter_sets() {
-  static const std::vector<uint8_t> stream = fixture("testsrc2_320x240.hevc");
+  static const std::vector<uint8_t> stream = hevc_fixture("testsrc2_320x240.hevc");
   std::vector<std::span<const uint8_t>> nals;
   annexb::split_nal_units(stream, nals);
   ParameterSets sets;
@@ -170,7 +168,7 @@ TEST(Hevc, ACutSpsIsAnErrorAtEveryLength) {
 }
 
 TEST(HevcConfigRecord, ParsesTheRecordFfmpegWrites) {
-  const auto record = fixture("testsrc2_320x240.hvcC");
+  const auto record = hevc_fixture("testsrc2_320x240.hvcC");
   auto config = hevc::parse_hevc_decoder_config(record);
   ASSERT_TRUE(config) << config.error().message();
   EXPECT_EQ(config->ptl.profile_idc, 1);
@@ -191,7 +189,7 @@ TEST(HevcConfigRecord, MadeFromParameterSetsItIsWhatFfmpegWrites) {
   const auto sets = fixture_parameter_sets();
   auto made = hevc::make_hevc_decoder_config(sets.vps, sets.sps, sets.pps);
   ASSERT_TRUE(made) << made.error().message();
-  EXPECT_EQ(*made, fixture("testsrc2_320x240.hvcC")) << "byte for byte the record of FFmpeg's MP4 muxer";
+  EXPECT_EQ(*made, hevc_fixture("testsrc2_320x240.hvcC")) << "byte for byte the record of FFmpeg's MP4 muxer";
 
   auto parsed = hevc::parse_hevc_decoder_config(*made);
   ASSERT_TRUE(parsed) << parsed.error().message();
@@ -212,7 +210,7 @@ TEST(HevcConfigRecord, MakingRefusesParameterSetsInTheWrongPlace) {
 }
 
 TEST(HevcConfigRecord, ACutRecordIsTruncatedAtEveryLength) {
-  const auto record = fixture("testsrc2_320x240.hvcC");
+  const auto record = hevc_fixture("testsrc2_320x240.hvcC");
   ASSERT_GT(record.size(), 23u);
   for (size_t n = 0; n < record.size(); ++n) {
     auto parsed = hevc::parse_hevc_decoder_config(std::span(record).first(n));
@@ -222,7 +220,7 @@ TEST(HevcConfigRecord, ACutRecordIsTruncatedAtEveryLength) {
 }
 
 TEST(HevcConfigRecord, HostileRecordsAreErrorsNotCrashes) {
-  auto record = fixture("testsrc2_320x240.hvcC");
+  auto record = hevc_fixture("testsrc2_320x240.hvcC");
   auto version = record;
   version[0] = 2;
   auto bad_version = hevc::parse_hevc_decoder_config(version);
