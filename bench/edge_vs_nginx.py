@@ -30,19 +30,12 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_support import HOST, ROOT, TICK, free_port
+
 BIN = os.environ.get("RELAYCAST_BIN", os.path.join(ROOT, "build", "relaycast"))
 HARNESS = os.environ.get("HARNESS", os.path.join(ROOT, "..", "shared", "bench"))
 BENCH_OUT = os.environ.get("BENCH_OUT", "/tmp/relaycast-bench")
-HOST = "127.0.0.1"
-TICK = os.sysconf("SC_CLK_TCK")
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, proc, what, timeout=10):
