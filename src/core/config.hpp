@@ -312,7 +312,8 @@ struct WebhooksConfig {
 };
 
 // [play_tokens]: signed play URLs (server/play_token.hpp). With `required`, every RTMP,
-// HTTP-FLV and HLS play needs ?token=<expiry>.<hmac> signed with `secret`.
+// HTTP-FLV and HLS play, and every replay of a recording (/vod/), needs
+// ?token=<expiry>.<hmac> signed with `secret` for the stream.
 struct PlayTokensConfig {
   std::string secret;     // also lets POST /api/v1/tokens sign tokens
   bool required = false;  // needs a secret

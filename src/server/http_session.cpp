@@ -35,6 +35,19 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using std::chrono::milliseconds;
 
+namespace {
+
+// A player resolves a playlist's URIs against its URL without the query, so it keeps
+// the token only if every URI in the playlist carries it.
+void carry_play_token(HttpResponse& response, std::string_view query) {
+  if (response.status != 200 || !response.content_type.ends_with("mpegurl") || response.body.empty()) return;
+  const auto& body = response.body.front();
+  const std::string_view text(reinterpret_cast<const char*>(body.data()), body.size());
+  response.body = {Buffer::copy_of(with_uri_param(text, "token=" + query_param(query, "token")))};
+}
+
+}  // namespace
+
 HttpSession::HttpSession(ServerContext& server, asio::ip::tcp::socket socket,
                          std::unique_ptr<ConnectionLimiter::Ticket> ticket)
     : server_(server),
@@ -132,7 +145,7 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
     co_return request.keep_alive();
   }
   if (is_vod_target(target)) {
-    co_await reply(request, vod_response(server_.recorder, server_.config, target));
+    co_await reply(request, answer_vod(target));
     co_return request.keep_alive();
   }
   co_await reply(request, HttpResponse::text(404, "no such resource; a live stream is at /{app}/{name}.flv, "
@@ -163,14 +176,25 @@ asio::awaitable<void> HttpSession::serve_hls(const Request& request, const Strea
     server_.hls_viewers.seen(file.key(), peer_address_.to_string() + " " + std::string(agent.data(), agent.size()),
                              std::chrono::steady_clock::now());
   }
-  if (response.status == 200 && server_.config.play_tokens.required && response.content_type.ends_with("mpegurl") &&
-      !response.body.empty()) {
-    // The player keeps the token only if every URI in the playlist carries it.
-    const auto& body = response.body.front();
-    const std::string_view text(reinterpret_cast<const char*>(body.data()), body.size());
-    response.body = {Buffer::copy_of(with_uri_param(text, "token=" + query_param(file.query, "token")))};
-  }
+  if (server_.config.play_tokens.required) carry_play_token(response, file.query);
   co_await reply(request, std::move(response));
+}
+
+// With play tokens required, a token for app/name also replays that stream's
+// recordings: whoever may watch it live may watch it again.
+HttpResponse HttpSession::answer_vod(std::string_view target) {
+  if (!server_.config.play_tokens.required) return vod_response(server_.recorder, server_.config, target);
+  const auto mark = target.find('?');
+  const std::string_view query = mark == std::string_view::npos ? "" : target.substr(mark + 1);
+  if (const std::string key = vod_stream_key(target); !key.empty()) {
+    if (auto token = check_play_token(server_, key, query); !token) {
+      spdlog::info("{}: refused replay of {}: {}", peer_, key, token.error().message);
+      return HttpResponse::text(403, token.error().message + "\n");
+    }
+  }
+  auto response = vod_response(server_.recorder, server_.config, target);
+  carry_play_token(response, query);
+  return response;
 }
 
 // HLS has no connection per viewer: the token is checked on every request (it is what

@@ -36,6 +36,8 @@ private:
   boost::asio::awaitable<void> serve_hls(const Request& request, const StreamFilePath& file);
   // The play token and on_play of an HLS request: a refusal to send, or nothing.
   boost::asio::awaitable<std::optional<HttpResponse>> admit_hls(const Request& request, const StreamFilePath& file);
+  // A recording's file or playlist, behind the play tokens of the stream it was made from.
+  HttpResponse answer_vod(std::string_view target);
   boost::asio::awaitable<void> watch_for_close();
   boost::asio::awaitable<void> reply(const Request& request, HttpResponse response);
   void close(std::string_view why);

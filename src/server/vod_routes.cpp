@@ -1,5 +1,7 @@
 #include "server/vod_routes.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "format/fmp4_file_index.hpp"
@@ -26,6 +28,14 @@ constexpr std::string_view kUsage =
     "(GET /api/v1/recordings lists them)\n";
 
 }  // namespace
+
+std::string vod_stream_key(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  path.remove_prefix(std::min(path.size(), std::string_view("/vod/").size()));
+  const auto parts = split_path(path);
+  if (parts.size() < 3 || parts[0].empty() || parts[1].empty()) return {};
+  return std::string(parts[0]) + "/" + std::string(parts[1]);
+}
 
 HttpResponse vod_response(const record::Recorder& recorder, const Config& config, std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));

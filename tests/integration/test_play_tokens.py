@@ -12,6 +12,7 @@ tokens sign` prints URLs that play, signing locally or through the API.
 import hashlib
 import hmac
 import json
+import os
 import time
 import unittest
 import urllib.error
@@ -46,7 +47,9 @@ class PlayTokensTest(IntegrationTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        recordings = os.path.join(cls.workdir.path, "rec")
         cls.server = cls.start_class_server(f'[play_tokens]\nsecret = "{SECRET}"\nrequired = true\n'
+                                            f'[record]\nenabled = true\ndirectory = "{recordings}"\nfragment_ms = 1000\n'
                                             f'[hls]\nsegment_ms = 1000\npart_ms = 250\n')
         cls.publisher = cls.spawn_class("publisher", publisher_argv(cls.server.rtmp_url(STREAM), seconds=50, gop=12))
         cls.server.wait_for_publish(STREAM)
@@ -69,7 +72,7 @@ class PlayTokensTest(IntegrationTest):
         return f"token={token}" if token else None
 
     def test_start_log_says_tokens_are_required(self):
-        self.server.wait_for_log(r"play tokens: RTMP, HTTP-FLV and HLS play need \?token=")
+        self.server.wait_for_log(r"play tokens: RTMP, HTTP-FLV and HLS play, and replays of recordings, need \?token=")
 
     def test_rtmp(self):
         ok = self.spawn("ffprobe valid", ffprobe_argv(self.server.rtmp_url(STREAM, self.query(valid())), read_seconds=1))
@@ -161,6 +164,39 @@ class PlayTokensTest(IntegrationTest):
             f"{self.http}/{STREAM}/index.m3u8?token={sign(STREAM, int(time.time()) - 1)}", read_seconds=1))
         self.assertNotEqual(expired.wait(20), 0)
         self.assertIn("403", expired.stderr())
+
+    def test_recordings_replay_only_with_a_token_of_their_stream(self):
+        deadline = time.monotonic() + 20
+        while True:
+            listed = call(self.server, "GET", "/api/v1/recordings").json["recordings"]
+            ours = [r for r in listed if r["stream"] == STREAM and r.get("duration_ms", 0) >= 2000]
+            if ours:
+                break
+            self.assertLess(time.monotonic(), deadline, f"no recording of {STREAM} with 2 s in it: {listed}")
+            time.sleep(0.5)
+        vod = f"{self.http}/vod/{STREAM}/{ours[0]['file']}"
+        token = valid()
+        status, body = http_get(f"{vod}/index.m3u8?token={token}")
+        self.assertEqual(status, 200, body[:300])
+        uris = [l for l in body.decode().splitlines() if l and not l.startswith("#")]
+        uris += [part.split('"')[0] for part in body.decode().split('URI="')[1:]]
+        self.assertTrue(uris, body)
+        for uri in uris:
+            self.assertTrue(uri.endswith(f"?token={token}"), uri)
+        # Still being written: an EVENT playlist that grows, read like a live one.
+        probe = self.spawn("ffprobe VOD", ffprobe_argv(f"{vod}/index.m3u8?token={token}", read_seconds=2))
+        self.assertEqual(probe.wait(30), 0, probe.stderr())
+        self.assertGreaterEqual(len(Probe(probe.stdout_bytes().decode(), "VOD with a token").packets_of("video")),
+                                harness.FPS)
+        for target in (f"{vod}/index.m3u8", vod):
+            for what, (bad, message, reason) in self.BAD.items():
+                before = self.refused()[reason]
+                query = f"?token={bad()}" if bad() else ""
+                status, body = http_get(target + query)
+                self.assertEqual(status, 403, f"{target} with a {what} token")
+                self.assertIn(message.encode(), body, what)
+                self.assertEqual(self.refused()[reason], before + 1, what)
+        self.server.wait_for_log(r"refused replay of live/cam: live/cam needs a signed play token")
 
     def test_cli_signs_through_the_api_and_locally(self):
         status, out, err = cli(self.http, "tokens", "sign", STREAM, "--ttl", "2h")
