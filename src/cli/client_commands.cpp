@@ -16,7 +16,6 @@ namespace {
 constexpr int kRefused = 1;
 constexpr int kUnreachable = 3;
 
-
 // One API call: prints the error and returns its exit code, or hands the body on.
 int request(const ClientOptions& o, http::verb method, const std::string& path,
             const std::function<void(const json&)>& print, const std::optional<json>& body = std::nullopt) {
@@ -39,7 +38,8 @@ int request(const ClientOptions& o, http::verb method, const std::string& path,
 }
 
 std::string viewers_cell(const json& v) {
-  return fmt::format("{} (rtmp {}, flv {}, hls {})", cell_text(v["total"]), cell_text(v["rtmp"]), cell_text(v["flv"]), cell_text(v["hls"]));
+  return fmt::format("{} (rtmp {}, flv {}, hls {})", cell_text(v["total"]), cell_text(v["rtmp"]), cell_text(v["flv"]),
+                     cell_text(v["hls"]));
 }
 
 std::string health_cell(const json& h) {
@@ -55,23 +55,26 @@ void print_server_status(const json& s) {
              human_duration(s["uptime_s"].get<double>()), cell_text(s["pid"]));
   fmt::print("  CPU        {:.1f} %   memory {}\n", s["cpu_percent"].get<double>(),
              human_bytes(s["memory_rss_bytes"].get<uint64_t>()));
-  fmt::print("  traffic    in {}   out {}\n", human_bitrate(json_number(s["ingress_bps"])), human_bitrate(json_number(s["egress_bps"])));
-  fmt::print("  streams    {} live ({} healthy, {} degraded, {} offline)\n", cell_text(st["live"]), cell_text(st["healthy"]),
-             cell_text(st["degraded"]), cell_text(st["offline"]));
+  fmt::print("  traffic    in {}   out {}\n", human_bitrate(json_number(s["ingress_bps"])),
+             human_bitrate(json_number(s["egress_bps"])));
+  fmt::print("  streams    {} live ({} healthy, {} degraded, {} offline)\n", cell_text(st["live"]),
+             cell_text(st["healthy"]), cell_text(st["degraded"]), cell_text(st["offline"]));
   fmt::print("  viewers    {}\n", viewers_cell(v));
   fmt::print("  clients    {} connections\n", cell_text(s["connections"]));
-  fmt::print("  API auth   {}\n", cell_text(s["api_auth"]) == "token" ? "bearer token" : "loopback only (no api.token)");
+  fmt::print("  API auth   {}\n",
+             cell_text(s["api_auth"]) == "token" ? "bearer token" : "loopback only (no api.token)");
 }
 
 void print_streams(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : body["streams"]) {
     const auto& video = s["video"];
-    rows.push_back({cell_text(s["key"]), health_cell(s["health"]),
-                    video.is_object() ? fmt::format("{}x{}", cell_text(video["width"]), cell_text(video["height"])) : "-",
-                    video.is_object() && video["fps"].is_number() ? fmt::format("{:.1f}", video["fps"].get<double>()) : "-",
-                    human_bitrate(json_number(s["bitrate_bps"])), cell_text(s["viewers"]["total"]),
-                    human_duration(s["uptime_s"].get<double>()), cell_text(s["publisher"]["address"])});
+    rows.push_back(
+        {cell_text(s["key"]), health_cell(s["health"]),
+         video.is_object() ? fmt::format("{}x{}", cell_text(video["width"]), cell_text(video["height"])) : "-",
+         video.is_object() && video["fps"].is_number() ? fmt::format("{:.1f}", video["fps"].get<double>()) : "-",
+         human_bitrate(json_number(s["bitrate_bps"])), cell_text(s["viewers"]["total"]),
+         human_duration(s["uptime_s"].get<double>()), cell_text(s["publisher"]["address"])});
   }
   if (rows.empty()) {
     fmt::print("no streams\n");
@@ -85,8 +88,8 @@ void print_stream(const json& s) {
   auto row = [&](std::string name, std::string value) { rows.push_back({std::move(name), std::move(value)}); };
   row("stream", cell_text(s["key"]) + (s["live"].get<bool>() ? " (live)" : " (stopped)"));
   row("health", health_cell(s["health"]));
-  row("publisher", fmt::format("{} {} (client {})", cell_text(s["publisher"]["protocol"]), cell_text(s["publisher"]["address"]),
-                               cell_text(s["publisher"]["client_id"])));
+  row("publisher", fmt::format("{} {} (client {})", cell_text(s["publisher"]["protocol"]),
+                               cell_text(s["publisher"]["address"]), cell_text(s["publisher"]["client_id"])));
   row("started", cell_text(s["started_at"]) + ", up " + human_duration(s["uptime_s"].get<double>()));
   if (s["video"].is_object()) {
     const auto& v = s["video"];
@@ -110,9 +113,9 @@ void print_clients(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : body["clients"]) {
     const std::string output = c["output"].is_string() ? " (" + c["output"].get<std::string>() + ")" : "";
-    rows.push_back({cell_text(c["id"]), cell_text(c["protocol"]), cell_text(c["role"]) + output, cell_text(c["stream"]), cell_text(c["address"]),
-                    human_duration(c["connected_s"].get<double>()), human_bytes(c["bytes_in"].get<uint64_t>()),
-                    human_bytes(c["bytes_out"].get<uint64_t>())});
+    rows.push_back({cell_text(c["id"]), cell_text(c["protocol"]), cell_text(c["role"]) + output, cell_text(c["stream"]),
+                    cell_text(c["address"]), human_duration(c["connected_s"].get<double>()),
+                    human_bytes(c["bytes_in"].get<uint64_t>()), human_bytes(c["bytes_out"].get<uint64_t>())});
   }
   fmt::print("{}", render_table({"ID", "PROTOCOL", "ROLE", "STREAM", "ADDRESS", "CONNECTED", "IN", "OUT"}, rows));
 }
@@ -225,7 +228,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
   ckick->callback([&] {
     run = [&] {
       return request(o, http::verb::delete_, fmt::format("/api/v1/clients/{}", o.client_id), [&](const json& b) {
-        fmt::print("kicked client {} ({} {})\n", o.client_id, cell_text(b["kicked"]["role"]), cell_text(b["kicked"]["address"]));
+        fmt::print("kicked client {} ({} {})\n", o.client_id, cell_text(b["kicked"]["role"]),
+                   cell_text(b["kicked"]["address"]));
       });
     };
   });
@@ -246,8 +250,8 @@ void add_client_commands(CLI::App& app, ClientOptions& o, std::function<int()>& 
       return request(
           o, http::verb::post, "/api/v1/keys",
           [&](const json& b) {
-            fmt::print("added a key for {}: {}\npublish to rtmp://HOST/{}?key={}\n", cell_text(b["stream"]), cell_text(b["key"]),
-                       cell_text(b["stream"]), cell_text(b["key"]));
+            fmt::print("added a key for {}: {}\npublish to rtmp://HOST/{}?key={}\n", cell_text(b["stream"]),
+                       cell_text(b["key"]), cell_text(b["stream"]), cell_text(b["key"]));
           },
           body);
     };

@@ -14,17 +14,17 @@ using nlohmann::json;
 
 namespace {
 
-
 void print_nodes(const json& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& n : body["nodes"]) {
     const auto load = json_number(n.value("load", json()));
-    rows.push_back({cell_text(n["id"]) + (n["id"] == body["self"] ? " *" : ""), cell_text(n["role"]), cell_text(n["state"]),
-                    fmt::format("{}/{}", cell_text(n["viewers"]), cell_text(n["capacity"])),
-                    load ? fmt::format("{:.0f} %", *load * 100) : "-", human_bitrate(json_number(n["egress_bps"])),
-                    n["cpu_percent"].is_number() ? fmt::format("{:.1f} %", n["cpu_percent"].get<double>()) : "-",
-                    n.contains("last_seen_ms_ago") ? fmt::format("{:.1f} s", n["last_seen_ms_ago"].get<double>() / 1000) : "-",
-                    cell_text(n["http_url"])});
+    rows.push_back(
+        {cell_text(n["id"]) + (n["id"] == body["self"] ? " *" : ""), cell_text(n["role"]), cell_text(n["state"]),
+         fmt::format("{}/{}", cell_text(n["viewers"]), cell_text(n["capacity"])),
+         load ? fmt::format("{:.0f} %", *load * 100) : "-", human_bitrate(json_number(n["egress_bps"])),
+         n["cpu_percent"].is_number() ? fmt::format("{:.1f} %", n["cpu_percent"].get<double>()) : "-",
+         n.contains("last_seen_ms_ago") ? fmt::format("{:.1f} s", n["last_seen_ms_ago"].get<double>() / 1000) : "-",
+         cell_text(n["http_url"])});
   }
   const auto& registry = body["registry"];
   if (registry.is_object()) {
@@ -46,18 +46,21 @@ void print_pushes(const json& body) {
     std::vector<const json*> running;
     for (const auto& p : body["pushes"])
       if (p["rule"] == r["id"]) running.push_back(&p);
-    const std::string rule = fmt::format("{}/{} -> {}", cell_text(r["app"]), cell_text(r["stream"]), cell_text(r["url"]));
+    const std::string rule =
+        fmt::format("{}/{} -> {}", cell_text(r["app"]), cell_text(r["stream"]), cell_text(r["url"]));
     if (running.empty())
-      rows.push_back({cell_text(r["id"]), rule + " (" + cell_text(r["source"]) + ")", "-", "idle: nothing published matches", "", "", ""});
+      rows.push_back({cell_text(r["id"]), rule + " (" + cell_text(r["source"]) + ")", "-",
+                      "idle: nothing published matches", "", "", ""});
     for (const auto* p : running)
-      rows.push_back({cell_text(r["id"]), cell_text((*p)["stream"]) + " -> " + cell_text((*p)["url"]), cell_text((*p)["state"]),
-                      cell_text((*p)["since"]), human_bytes((*p)["bytes"].get<uint64_t>()), cell_text((*p)["reconnects"]),
-                      cell_text((*p)["last_error"])});
+      rows.push_back({cell_text(r["id"]), cell_text((*p)["stream"]) + " -> " + cell_text((*p)["url"]),
+                      cell_text((*p)["state"]), cell_text((*p)["since"]), human_bytes((*p)["bytes"].get<uint64_t>()),
+                      cell_text((*p)["reconnects"]), cell_text((*p)["last_error"])});
   }
   for (const auto& p : body["pushes"])
     if (p["rule"].is_null())
-      rows.push_back({"-", cell_text(p["stream"]) + " -> " + cell_text(p["url"]) + " (forward)", cell_text(p["state"]), cell_text(p["since"]),
-                      human_bytes(p["bytes"].get<uint64_t>()), cell_text(p["reconnects"]), cell_text(p["last_error"])});
+      rows.push_back({"-", cell_text(p["stream"]) + " -> " + cell_text(p["url"]) + " (forward)", cell_text(p["state"]),
+                      cell_text(p["since"]), human_bytes(p["bytes"].get<uint64_t>()), cell_text(p["reconnects"]),
+                      cell_text(p["last_error"])});
   if (rows.empty()) {
     fmt::print("no push rules ([[relay.push]] or relaycast pushes add)\n");
     return;
@@ -82,9 +85,8 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
     command->add_option("id", o.node, "The node's id (from nodes ls)")->required();
     command->callback([&o, &run, verb] {
       run = [&o, verb] {
-        return run_request(o, http::verb::post, fmt::format("/api/v1/nodes/{}/{}", o.node, verb), [&o](const json& n) {
-          fmt::print("node {} is {}\n", o.node, cell_text(n["state"]));
-        });
+        return run_request(o, http::verb::post, fmt::format("/api/v1/nodes/{}/{}", o.node, verb),
+                           [&o](const json& n) { fmt::print("node {} is {}\n", o.node, cell_text(n["state"])); });
       };
     });
   }
@@ -116,7 +118,8 @@ void add_cluster_commands(CLI::App& app, ClientOptions& o, std::function<int()>&
           o, http::verb::post, "/api/v1/pushes",
           [](const json& b) {
             fmt::print("added push rule {}: {}/{} -> {} ({} push(es) started)\n", cell_text(b["rule"]["id"]),
-                       cell_text(b["rule"]["app"]), cell_text(b["rule"]["stream"]), cell_text(b["rule"]["url"]), b["pushes"].size());
+                       cell_text(b["rule"]["app"]), cell_text(b["rule"]["stream"]), cell_text(b["rule"]["url"]),
+                       b["pushes"].size());
           },
           body);
     };

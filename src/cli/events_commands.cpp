@@ -37,7 +37,8 @@ void add_event_commands(CLI::App& app, ClientOptions& o, EventOptions& e, std::f
       return run_request(o, http::verb::get, "/api/v1/events", [&](const json& body) {
         std::vector<std::vector<std::string>> rows;
         for (const auto& ev : body["events"])
-          rows.push_back({cell_text(ev["id"]), cell_text(ev["title"]), sources_cell(ev["sources"]), cell_text(ev["created_at"])});
+          rows.push_back(
+              {cell_text(ev["id"]), cell_text(ev["title"]), sources_cell(ev["sources"]), cell_text(ev["created_at"])});
         if (rows.empty()) {
           fmt::print("no events (relaycast events create ID --source camera=live/cam ...)\n");
           return;
@@ -54,10 +55,10 @@ void add_event_commands(CLI::App& app, ClientOptions& o, EventOptions& e, std::f
     run = [&] {
       return run_request(o, http::verb::get, "/api/v1/events/" + e.id, [&](const json& ev) {
         fmt::print("{}", render_table({"FIELD", "VALUE"}, {{"id", cell_text(ev["id"])},
-                                                          {"title", cell_text(ev["title"])},
-                                                          {"sources", sources_cell(ev["sources"])},
-                                                          {"created", cell_text(ev["created_at"])},
-                                                          {"watch", event_url(o, e.id)}}));
+                                                           {"title", cell_text(ev["title"])},
+                                                           {"sources", sources_cell(ev["sources"])},
+                                                           {"created", cell_text(ev["created_at"])},
+                                                           {"watch", event_url(o, e.id)}}));
       });
     };
   });

@@ -135,8 +135,9 @@ int run_serve(const ServeOptions& o) {
     server.set_stream_hooks(webhooks.get());
   }
   if (config->play_tokens.required)
-    spdlog::info("play tokens: RTMP, HTTP-FLV and HLS play, and replays of recordings, need ?token=<expiry>.<hmac> "
-                 "(play_tokens.required)");
+    spdlog::info(
+        "play tokens: RTMP, HTTP-FLV and HLS play, and replays of recordings, need ?token=<expiry>.<hmac> "
+        "(play_tokens.required)");
   server.set_play_redirector(cluster_node->get());
   server.context().relay.set_origin_locator([node = cluster_node->get()](const std::string& key) { return node->origin_of(key); });
   server.on_reload_signal([&control] {

@@ -195,9 +195,9 @@ std::optional<TrafSummary> read_traf(const ParsedBox& traf, std::span<const Inde
       first_flags = tr.u32be();
       if (!first_flags) return std::nullopt;
     }
-    const size_t per_sample = 4 * (((fb->flags & kSampleDurationPresent) != 0) + ((fb->flags & kSampleSizePresent) != 0) +
-                                   ((fb->flags & kSampleFlagsPresent) != 0) +
-                                   ((fb->flags & kSampleCompositionTimeOffsetsPresent) != 0));
+    const size_t per_sample =
+        4 * (((fb->flags & kSampleDurationPresent) != 0) + ((fb->flags & kSampleSizePresent) != 0) +
+             ((fb->flags & kSampleFlagsPresent) != 0) + ((fb->flags & kSampleCompositionTimeOffsetsPresent) != 0));
     // A count that the box cannot hold is a lie: refuse before looping over it.
     if (per_sample != 0 && uint64_t(*count) * per_sample > tr.remaining()) return std::nullopt;
     for (uint32_t i = 0; i < *count; ++i) {

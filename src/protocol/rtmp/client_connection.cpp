@@ -15,7 +15,6 @@ std::unexpected<Error> refusal(StatusErrc code, std::string message) {
   return std::unexpected(Error(make_error_code(code), std::move(message)));
 }
 
-
 // The info object of an _error or onStatus: "code (description)".
 std::string describe(const amf0::Value& info) {
   const auto* code = info.find("code");

@@ -15,7 +15,6 @@ std::pair<std::string, std::string> split_query(std::string_view s) {
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
 
-
 }  // namespace
 
 ServerConnection::ServerConnection(ServerConnectionConfig config) : config_(config), reader_(config.limits) {}

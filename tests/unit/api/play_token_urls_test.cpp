@@ -11,7 +11,8 @@ namespace {
 const auto kUrlsSignedAt = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600 - 7200));
 
 TEST(PlayTokenUrls, SignsForTheStreamAndTtl) {
-  auto t = signed_play_urls("s3cret", "live/cam", 7200, "http://example.com:8080/", "rtmp://example.com:1935", kUrlsSignedAt);
+  auto t = signed_play_urls("s3cret", "live/cam", 7200, "http://example.com:8080/", "rtmp://example.com:1935",
+                            kUrlsSignedAt);
   ASSERT_TRUE(t) << t.error().message();
   EXPECT_EQ((*t)["expires_unix"], 1767225600);
   EXPECT_EQ((*t)["expires_at"], "2026-01-01T00:00:00Z");

@@ -28,13 +28,19 @@ const test::RecordedMessage& ffmpeg_connect() {
 TEST(Amf0, EncodesScalarsAsTheSpecSays) {
   EXPECT_EQ(encoded(Value(1.0)), test::bytes_of(std::string_view("\x00\x3f\xf0\x00\x00\x00\x00\x00\x00", 9)));
   EXPECT_EQ(encoded(Value(true)), test::bytes_of(std::string_view("\x01\x01", 2)));
-  EXPECT_EQ(encoded(Value("ab")), test::bytes_of(std::string_view("\x02\x00\x02" "ab", 5)));
+  EXPECT_EQ(encoded(Value("ab")), test::bytes_of(std::string_view("\x02\x00\x02"
+                                                                  "ab",
+                                                                  5)));
   EXPECT_EQ(encoded(Value::null()), test::bytes_of(std::string_view("\x05", 1)));
   EXPECT_EQ(encoded(Value::undefined()), test::bytes_of(std::string_view("\x06", 1)));
-  EXPECT_EQ(encoded(Value::object({{"a", 0}})),
-            test::bytes_of(std::string_view("\x03\x00\x01" "a" "\x00\x00\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x09", 16)));
+  EXPECT_EQ(encoded(Value::object({{"a", 0}})), test::bytes_of(std::string_view("\x03\x00\x01"
+                                                                                "a"
+                                                                                "\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                                                                                "\x00\x00\x09",
+                                                                                16)));
   EXPECT_EQ(encoded(Value::ecma_array({})), test::bytes_of(std::string_view("\x08\x00\x00\x00\x00\x00\x00\x09", 8)));
-  EXPECT_EQ(encoded(Value::strict_array({Value::null()})), test::bytes_of(std::string_view("\x0a\x00\x00\x00\x01\x05", 6)));
+  EXPECT_EQ(encoded(Value::strict_array({Value::null()})),
+            test::bytes_of(std::string_view("\x0a\x00\x00\x00\x01\x05", 6)));
 }
 
 TEST(Amf0, RoundTripsEveryType) {

@@ -109,7 +109,10 @@ TEST(FlvReader, KeepsTheFullTimestampAndEmptyTags) {
 }
 
 TEST(FlvReader, SkipsALongerHeader) {
-  auto file = test::bytes_of(std::string_view("FLV\x01\x01\x00\x00\x00\x0c" "abc\x00\x00\x00\x00", 16));
+  auto file =
+      test::bytes_of(std::string_view("FLV\x01\x01\x00\x00\x00\x0c"
+                                      "abc\x00\x00\x00\x00",
+                                      16));
   uint8_t tag[flv::kTagHeaderSize];
   flv::write_tag_header(flv::kTagVideo, 1, 40, tag);
   file.insert(file.end(), std::begin(tag), std::end(tag));

@@ -79,8 +79,8 @@ protected:
   // ffprobe's streams and packets for `input`; its stderr must be empty.
   nlohmann::json probe(const fs::path& input, const std::string& options = "") {
     const fs::path errors = dir_.path() / "ffprobe.err";
-    auto result = test::run_command("ffprobe -v error " + options + " -show_streams -show_packets -of json " + quoted(input) +
-                      " 2>" + quoted(errors));
+    auto result = test::run_command("ffprobe -v error " + options + " -show_streams -show_packets -of json " +
+                                    quoted(input) + " 2>" + quoted(errors));
     EXPECT_EQ(result.status, 0);
     std::ifstream err(errors);
     const std::string stderr_text{std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>()};
@@ -154,7 +154,8 @@ TEST_F(Fmp4Ffprobe, FragmentedFileHasTheInputsCodecsPacketsAndTimestamps) {
 }
 
 TEST_F(Fmp4Ffprobe, FragmentedFileDecodesWithoutErrors) {
-  const auto result = test::run_command("ffmpeg -nostdin -v error -i " + quoted(write_fragmented_file()) + " -f null - 2>&1");
+  const auto result =
+      test::run_command("ffmpeg -nostdin -v error -i " + quoted(write_fragmented_file()) + " -f null - 2>&1");
   EXPECT_EQ(result.status, 0);
   EXPECT_EQ(result.output, "");
 }

@@ -232,9 +232,10 @@ protected:
   }
   // "codec_name,width,height" of the video stream, and the number of video frames read.
   std::string probe(const fs::path& file) {
-    auto r = test::run_command("ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-                 "stream=codec_name,width,height,nb_read_frames -of csv=p=0 '" +
-                 file.string() + "' 2>&1");
+    auto r = test::run_command(
+        "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+        "stream=codec_name,width,height,nb_read_frames -of csv=p=0 '" +
+        file.string() + "' 2>&1");
     EXPECT_EQ(r.status, 0) << r.output;
     // A transport stream lists its streams twice (in the program, then alone): the first line.
     std::string line = r.output.substr(0, r.output.find('\n'));

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/byte_io.hpp"
 #include "../fixture_file.hpp"
+#include "core/byte_io.hpp"
 
 namespace relaycast {
 namespace {

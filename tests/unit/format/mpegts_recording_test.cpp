@@ -161,8 +161,8 @@ protected:
 
 TEST_F(TsRecordingFile, FfprobeSeesTheStreamsAndEveryFrame) {
   const std::string errors = path_.string() + ".err";
-  const auto json = run_output("ffprobe -v error -show_streams -show_packets -of json '" + path_.string() + "' 2>'" +
-                        errors + "'");
+  const auto json =
+      run_output("ffprobe -v error -show_streams -show_packets -of json '" + path_.string() + "' 2>'" + errors + "'");
   std::ifstream error_file(errors);
   const std::string stderr_text{std::istreambuf_iterator<char>(error_file), {}};
   std::filesystem::remove(errors);

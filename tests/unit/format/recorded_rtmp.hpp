@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/byte_io.hpp"
 #include "../fixture_file.hpp"
+#include "core/byte_io.hpp"
 
 namespace relaycast::test {
 

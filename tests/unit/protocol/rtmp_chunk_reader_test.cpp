@@ -127,7 +127,6 @@ Drained read_all(const Bytes& bytes, ChunkReaderLimits limits = {}) {
   return drain(r);
 }
 
-
 // What a test compares: every header field and the payload.
 struct Summary {
   uint32_t csid, ts;

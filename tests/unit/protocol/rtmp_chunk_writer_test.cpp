@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/byte_io.hpp"
-#include "protocol/rtmp/chunk_reader.hpp"
 #include "fixture.hpp"
+#include "protocol/rtmp/chunk_reader.hpp"
 
 namespace relaycast::rtmp {
 namespace {
@@ -51,7 +51,6 @@ Message read_back(const Bytes& wire, uint32_t chunk_size) {
   EXPECT_EQ(r.buffered(), 0u) << "no bytes left over";
   return out;
 }
-
 
 // Sizes on both sides of multiples of the chunk size.
 std::vector<size_t> sizes_around(uint32_t chunk_size) {
@@ -163,7 +162,8 @@ TEST(RtmpChunkWriter, TwoMessagesOnOneChunkStreamReadBackIndependently) {
   // Every message starts with a type 0 header, so one message's bytes do not depend on
   // the one before: a viewer can start on any of them.
   Bytes wire;
-  write_chunks({.chunk_stream = 6, .timestamp = 0x2000000, .type = 9, .stream_id = 1}, test::pattern(200, 1), 128, wire);
+  write_chunks({.chunk_stream = 6, .timestamp = 0x2000000, .type = 9, .stream_id = 1}, test::pattern(200, 1), 128,
+               wire);
   const size_t first_size = wire.size();
   write_chunks({.chunk_stream = 6, .timestamp = 5, .type = 8, .stream_id = 2}, test::pattern(50, 2), 128, wire);
   ChunkReader r;

@@ -10,8 +10,8 @@
 #include <tuple>
 
 #include "core/byte_io.hpp"
-#include "protocol/rtmp/handshake_digest.hpp"
 #include "fixture.hpp"
+#include "protocol/rtmp/handshake_digest.hpp"
 
 namespace relaycast::rtmp {
 namespace {
