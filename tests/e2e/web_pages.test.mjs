@@ -235,8 +235,18 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
       return t > 0 ? t : null;
     });
     await waitFor("/watch plays on for 5 s", 30_000, async () => (await watchTime()) - startTime >= 5);
-    const latency = await watch.locator("#latency").textContent();
-    console.log(`/watch: played 5 s; latency readout ${latency}`);
+    // The readout is refreshed twice a second.
+    const readout = () => watch.locator("#latency").textContent();
+    let latency = await readout();
+    for (const end = Date.now() + 3000; !/^\d+\.\d s$/.test(latency) && Date.now() < end; latency = await readout()) {
+      await sleep(200);
+    }
+    const player = await watch.evaluate(() => {
+      const p = window.relaycastPlayer;
+      return { state: p.state, detail: p.detail, mode: p.mode, hlsLatency: p.hls ? p.hls.latency : null,
+               t: p.video.currentTime, paused: p.video.paused, readyState: p.video.readyState };
+    });
+    console.log(`/watch: played 5 s; latency readout ${latency}; player ${JSON.stringify(player)}`);
     assert.match(latency, /^\d+\.\d s$/, "the watch page shows its latency");
 
     // Both sources of the event play; once in sync the offset stays below 0.5 s for 20 s.
@@ -308,10 +318,10 @@ test("dashboard, watch and event pages in chromium", { skip: reason || false, ti
     console.log(`/watch: offline message ${Date.now() - stoppedAt} ms after the publisher stopped`);
     await waitFor("/event shows its camera offline", 15_000,
                   async () => (await eventState()).sources.camera === "offline");
+    // Under load the slides may stall for a moment too; stopped for good is the failure.
     const slidesBefore = (await eventState()).times[1];
-    await sleep(2000);
-    const slidesAfter = (await eventState()).times[1];
-    assert.ok(slidesAfter - slidesBefore >= 1.5, `the slides stopped too (${slidesBefore} -> ${slidesAfter})`);
+    await waitFor(`the slides play on (from ${slidesBefore} s)`, 10_000,
+                  async () => (await eventState()).times[1] - slidesBefore >= 1.5);
     await event.screenshot({ path: path.join(ARTIFACTS, "event-camera-offline.png") });
 
     // The camera comes back: both pages play it again by themselves.

@@ -179,7 +179,8 @@ function synchronize(sources) {
   $("latencies").textContent = sources
     .map((s) => {
       const l = s.player.latency();
-      return `${s.name} ${l == null ? s.player.state : `${l.toFixed(1)} s behind live`}`;
+      if (l == null) return `${s.name} ${s.player.state}`;
+      return `${s.name} ${s.player.state === "buffering" ? "buffering, " : ""}${l.toFixed(1)} s behind live`;
     })
     .join(" · ");
 }

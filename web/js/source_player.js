@@ -71,9 +71,14 @@ export class SourcePlayer extends EventTarget {
     return isFinite(start) ? start + this.video.currentTime * 1000 : null;
   }
 
-  // Seconds behind the live edge, as hls.js sees it.
+  // Seconds behind the live edge, as hls.js sees it, or null before it knows the edge.
+  // While buffering it still counts (it grows: what a viewer wants to see). hls.js
+  // measures from the last playlist, so playing a part loaded from a preload hint can
+  // put the picture past that edge: that is 0 behind, not "unknown".
   latency() {
-    return this.hls && this.state === "playing" && this.hls.latency > 0 ? this.hls.latency : null;
+    if (!this.hls || !this.hls.latestLevelDetails) return null;
+    if (this.state !== "playing" && this.state !== "buffering") return null;
+    return Math.max(0, this.hls.latency);
   }
 
   // The leader lets hls.js speed up to reach its target latency; a follower's rate is
