@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "api/key_store.hpp"
+#include "core/atomic_file.hpp"
 #include "server/stream_path.hpp"
 
 namespace relaycast::api {
@@ -147,21 +148,9 @@ Result<Event> EventStore::remove(std::string_view id) {
 Result<void> EventStore::save_locked() const {
   json doc = {{"events", json::array()}};
   for (const auto& e : events_) doc["events"].push_back(event_json(e));
-  std::error_code ec;
-  if (file_.has_parent_path()) fs::create_directories(file_.parent_path(), ec);
-  if (ec)
-    return fail(Errc::config, "cannot create {} for the events file: {} (set server.state_dir)",
-                file_.parent_path().string(), ec.message());
-  const fs::path temporary = file_.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) return fail(Errc::config, "cannot write the events file {} (set server.state_dir)", temporary.string());
-    out << doc.dump(2) << '\n';
-    out.flush();
-    if (!out) return fail(Errc::config, "writing the events file {} failed", temporary.string());
-  }
-  fs::rename(temporary, file_, ec);
-  if (ec) return fail(Errc::config, "cannot replace the events file {}: {}", file_.string(), ec.message());
+  if (auto ec = replace_file(file_, doc.dump(2) + '\n'))
+    return fail(Errc::config, "cannot write the events file {}: {} (set server.state_dir)", file_.string(),
+                ec.message());
   return {};
 }
 

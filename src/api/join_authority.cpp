@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.hpp"
 #include "core/log.hpp"
 #include "server/hmac_signature.hpp"
 
@@ -53,18 +54,8 @@ Result<std::string> JoinAuthority::sign(const cluster::JoinClaims& claims) {
   std::lock_guard lock(mutex_);
   if (secret_.empty()) {
     std::string secret = random_hex(32);
-    std::error_code ec;
-    fs::create_directories(file_.parent_path(), ec);
-    const fs::path temporary = file_.string() + ".new";
-    {
-      std::ofstream out(temporary, std::ios::trunc);
-      out << secret << "\n";
-      if (!out) ec = std::make_error_code(std::errc::io_error);
-    }
     // The secret signs every edge in: only this server's user may read it.
-    if (!ec) fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, ec);
-    if (!ec) fs::rename(temporary, file_, ec);
-    if (ec)
+    if (auto ec = replace_file(file_, secret + "\n", fs::perms::owner_read | fs::perms::owner_write))
       return fail(Errc::config, "cannot keep a new join secret in {}: {} (set server.state_dir, or cluster.join_secret)",
                   file_.string(), ec.message());
     spdlog::info("cluster: made a join secret and kept it in {}; join tokens and node credentials are signed with it",

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
+#include "core/atomic_file.hpp"
 #include "server/stream_path.hpp"
 
 namespace relaycast::api {
@@ -135,23 +136,9 @@ Result<void> KeyStore::save_locked() const {
   json doc = {{"keys", json::array()}};
   for (const auto& k : runtime_)
     doc["keys"].push_back({{"stream", k.key.stream}, {"key", k.key.key}, {"created_at", k.created_at}});
-  std::error_code ec;
-  if (file_.has_parent_path()) fs::create_directories(file_.parent_path(), ec);
-  if (ec)
-    return fail(Errc::config, "cannot create {} for the stream keys file: {} (set server.state_dir or api.keys_file)",
-                file_.parent_path().string(), ec.message());
-  const fs::path temporary = file_.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) return fail(Errc::config, "cannot write the stream keys file {} (set server.state_dir or api.keys_file)",
-                          temporary.string());
-    fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, ec);
-    out << doc.dump(2) << '\n';
-    out.flush();
-    if (!out) return fail(Errc::config, "writing the stream keys file {} failed", temporary.string());
-  }
-  fs::rename(temporary, file_, ec);
-  if (ec) return fail(Errc::config, "cannot replace the stream keys file {}: {}", file_.string(), ec.message());
+  if (auto ec = replace_file(file_, doc.dump(2) + '\n', fs::perms::owner_read | fs::perms::owner_write))
+    return fail(Errc::config, "cannot write the stream keys file {}: {} (set server.state_dir or api.keys_file)",
+                file_.string(), ec.message());
   return {};
 }
 

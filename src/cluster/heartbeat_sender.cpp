@@ -5,6 +5,7 @@
 
 #include "cluster/http_post.hpp"
 #include "cluster/join_token.hpp"
+#include "core/atomic_file.hpp"
 #include "core/log.hpp"
 
 namespace relaycast::cluster {
@@ -38,18 +39,8 @@ void HeartbeatSender::keep_credential(const std::string& node_id, const std::str
   credential_ = credential;
   credential_node_ = node_id;
   if (options_.credential_file.empty()) return;
-  // Written aside and renamed: a crash leaves the old file or the new one, never half.
-  std::error_code ec;
-  fs::create_directories(options_.credential_file.parent_path(), ec);
-  const fs::path temporary = options_.credential_file.string() + ".new";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json{{"node_id", node_id}, {"credential", credential}, {"registry", url}}.dump(2) << "\n";
-    if (!out) ec = std::make_error_code(std::errc::io_error);
-  }
-  if (!ec) fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, ec);
-  if (!ec) fs::rename(temporary, options_.credential_file, ec);
-  if (ec) {
+  const auto document = json{{"node_id", node_id}, {"credential", credential}, {"registry", url}}.dump(2) + "\n";
+  if (auto ec = replace_file(options_.credential_file, document, fs::perms::owner_read | fs::perms::owner_write)) {
     spdlog::warn("cluster: joined through {} as node {}, but cannot keep its node credential in {}: {}; after a "
                  "restart this node needs a join token that has not expired (set server.state_dir)",
                  url, node_id, options_.credential_file.string(), ec.message());

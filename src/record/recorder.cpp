@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/atomic_file.hpp"
 #include "record/recording_file.hpp"
 #include "record/recording_muxer.hpp"
 #include "record/recording_repair.hpp"
@@ -211,10 +212,24 @@ private:
   RecordingStatus status_;
 };
 
-Recorder::Recorder(RecordConfig config) : config_(std::move(config)), directory_(config_.directory) {
+Recorder::Recorder(RecordConfig config, std::filesystem::path switches_file)
+    : config_(std::move(config)), directory_(config_.directory), switches_file_(std::move(switches_file)) {
   // Files cut short by a crash end in a torn fragment; cut it off so every player
   // reads them. Only at start: nothing is being written or served yet.
   if (config_.enabled) repair_recordings(directory_);
+  if (switches_file_.empty()) return;
+  auto switches = load_recording_switches(switches_file_);
+  if (!switches) {
+    spdlog::warn(
+        "recordings: ignoring the API's recording switches: {}; fix or remove the file, or start and stop "
+        "the recordings again through the API",
+        switches.error().message());
+    return;
+  }
+  switches_ = std::move(*switches);
+  if (!switches_.empty())
+    spdlog::info("recordings: as the API last said (kept in {}): {} more recorded, {} not", switches_file_.string(),
+                 switches_.started.size(), switches_.stopped.size());
 }
 
 // The workers are gone by now (the server stops them first): a recording still open
@@ -223,8 +238,8 @@ Recorder::~Recorder() { writer_.join(); }
 
 bool Recorder::wanted(const std::string& key) const {
   std::lock_guard lock(mutex_);
-  if (stopped_.contains(key)) return false;
-  if (started_.contains(key)) return true;
+  if (switches_.stopped.contains(key)) return false;
+  if (switches_.started.contains(key)) return true;
   if (!config_.enabled) return false;
   return config_.streams.empty() ||
          std::any_of(config_.streams.begin(), config_.streams.end(),
@@ -249,18 +264,33 @@ void Recorder::run(const std::shared_ptr<Stream>& stream, asio::any_io_executor 
 void Recorder::start(const std::string& key, const std::shared_ptr<Stream>& live, asio::any_io_executor executor) {
   {
     std::lock_guard lock(mutex_);
-    stopped_.erase(key);
-    started_.insert(key);
+    switches_.stopped.erase(key);
+    switches_.started.insert(key);
+    save_switches_locked();
   }
   if (live) run(live, std::move(executor));
 }
 
 void Recorder::stop(const std::string& key) {
   std::lock_guard lock(mutex_);
-  started_.erase(key);
-  stopped_.insert(key);
+  switches_.started.erase(key);
+  switches_.stopped.insert(key);
+  save_switches_locked();
   for (const auto& s : active_)
     if (s->key() == key) s->stop();
+}
+
+// On the writer thread, like every file operation; posted under the lock, so the
+// last change is the one written last.
+void Recorder::save_switches_locked() {
+  if (switches_file_.empty()) return;
+  asio::post(writer_, [file = switches_file_, text = format_recording_switches(switches_)] {
+    if (auto ec = replace_file(file, text))
+      spdlog::warn(
+          "recordings: cannot keep the API's recording switches in {}: {}; after a restart the config "
+          "alone decides what is recorded (set server.state_dir)",
+          file.string(), ec.message());
+  });
 }
 
 void Recorder::finished(const std::shared_ptr<Session>& session) {

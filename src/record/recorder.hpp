@@ -18,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "core/config.hpp"
+#include "record/recording_switches.hpp"
 #include "stream/stream.hpp"
 
 namespace relaycast::record {
@@ -44,7 +45,9 @@ struct RecordedFile {
 
 class Recorder {
 public:
-  explicit Recorder(RecordConfig config);
+  // `switches_file`: where the API's start/stop switches are kept across restarts
+  // (none: they last as long as the process).
+  explicit Recorder(RecordConfig config, std::filesystem::path switches_file = {});
   ~Recorder();  // waits for the writer to finish what is queued
 
   // Records `stream` (one more subscriber, on `executor`) if the config or the API
@@ -53,7 +56,8 @@ public:
   bool wanted(const std::string& key) const;
 
   // The API's run-time switches. start(): record `key` from now on (and now, if
-  // `live` is its stream); stop(): no more, and ends the running recording.
+  // `live` is its stream); stop(): no more, and ends the running recording. Both are
+  // kept in the switches file.
   void start(const std::string& key, const std::shared_ptr<Stream>& live, boost::asio::any_io_executor executor);
   void stop(const std::string& key);
 
@@ -76,12 +80,14 @@ public:
 private:
   void run(const std::shared_ptr<Stream>& stream, boost::asio::any_io_executor executor);
   void finished(const std::shared_ptr<Session>& session);
+  void save_switches_locked();
 
   const RecordConfig config_;
   const std::filesystem::path directory_;
+  const std::filesystem::path switches_file_;
   boost::asio::thread_pool writer_{1};
   mutable std::mutex mutex_;
-  std::set<std::string, std::less<>> started_, stopped_;  // run-time overrides of the config
+  RecordingSwitches switches_;  // run-time overrides of the config
   std::vector<std::shared_ptr<Session>> active_;
   std::vector<RecordingStatus> recent_;
   std::function<void(const RecordedFile&)> on_done_;

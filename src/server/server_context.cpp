@@ -21,7 +21,7 @@ ServerContext::ServerContext(Config c)
       limiter(std::make_shared<ConnectionLimiter>(config.server.max_connections, config.server.max_connections_per_ip)),
       publish_keys(config.auth.publish_keys),
       hls(config.hls),
-      recorder(config.record),
+      recorder(config.record, state_directory(config) / "recording_switches"),
       relay(config, streams),
       // Three target durations: a player refreshes its playlist at least once in one.
       hls_viewers(std::chrono::milliseconds(3 * std::max<uint32_t>(config.hls.segment_ms, 2000))),

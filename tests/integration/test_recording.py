@@ -43,8 +43,14 @@ def recordings_of(directory, stream):
 
 
 class Recording(IntegrationTest):
-    def config(self, directory, enabled=True):
-        return f"[record]\nenabled = {'true' if enabled else 'false'}\ndirectory = \"{directory}\"\nfragment_ms = 1000\n"
+    def config(self, directory, enabled=True, streams=None):
+        # Each test's own state directory: the API's recording switches are kept there.
+        state = os.path.join(self.workdir.path, "state")
+        text = (f"[server]\nstate_dir = \"{state}\"\n"
+                f"[record]\nenabled = {'true' if enabled else 'false'}\ndirectory = \"{directory}\"\nfragment_ms = 1000\n")
+        if streams is not None:
+            text += "streams = [" + ", ".join(f'"{s}"' for s in streams) + "]\n"
+        return text
 
     def assert_monotonic(self, probe, codec_type):
         times = [Probe.seconds(p, "dts") for p in probe.packets_of(codec_type)]
@@ -198,6 +204,39 @@ class Recording(IntegrationTest):
         self.assertEqual(len(files), 1)
         self.assertGreater(duration_of(files[0]), 3.0)
         publisher.kill()
+
+    def test_recordings_the_api_started_or_stopped_stay_so_after_a_restart(self):
+        # The config records live/cam only; the operator adds live/slides and stops
+        # live/cam through the API, before either is live. After a restart (an upgrade,
+        # a crash in the middle of the event) that is still what happens.
+        directory = os.path.join(self.workdir.path, "switches")
+        config = self.config(directory, streams=["live/cam"])
+        first = self.start_server(config=config)
+        url = f"http://{HOST}:{first.http_port}"
+        for verb, stream in (("start", "live/slides"), ("stop", "live/cam")):
+            status, out, err = api.cli(url, "recordings", verb, stream)
+            self.assertEqual(status, 0, err)
+        first.stop()
+
+        second = self.start_server(config=config)
+        second.wait_for_log(r"recordings: as the API last said .*: 1 more recorded, 1 not", timeout=5)
+        since = second.mark()
+        publishers = [self.spawn(f"publisher {s}", fast_publisher_argv(second.rtmp_url(s), 6))
+                      for s in ("live/slides", "live/cam")]
+        for p in publishers:
+            self.assertEqual(p.wait(60), 0, p.stderr())
+        second.wait_for_log(r"recording live/slides: .* done", timeout=10, since=since)
+        slides = recordings_of(directory, "live/slides")
+        self.assertEqual(len(slides), 1, slides)
+        self.assertGreater(duration_of(slides[0]), 5.0)
+        self.assertEqual(recordings_of(directory, "live/cam"), [], "live/cam was stopped through the API")
+
+        # Started again through the API, the config's choice is back after the next restart.
+        status, out, err = api.cli(f"http://{HOST}:{second.http_port}", "recordings", "start", "live/cam")
+        self.assertEqual(status, 0, err)
+        second.stop()
+        third = self.start_server(config=config)
+        third.wait_for_log(r"recordings: as the API last said .*: 2 more recorded, 0 not", timeout=5)
 
 
 if __name__ == "__main__":

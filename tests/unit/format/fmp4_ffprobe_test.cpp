@@ -13,33 +13,18 @@
 #include <string>
 #include <vector>
 
-#include "shell_command.hpp"
+#include "../temp_dir.hpp"
 #include "fmp4_recorded_media.hpp"
 #include "format/fmp4_fragment.hpp"
 #include "format/fmp4_init.hpp"
+#include "shell_command.hpp"
 
 namespace relaycast {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "relaycast-fmp4-XXXXXX").string();
-    if (mkdtemp(pattern.data())) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
-
-using test::CommandResult;
+using test::TempDir;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
@@ -60,7 +45,7 @@ protected:
     if (test::run_command("command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null").status != 0) {
       GTEST_SKIP() << "ffprobe/ffmpeg not installed";
     }
-    ASSERT_FALSE(dir_.path().empty());
+    ASSERT_FALSE(dir_.path.empty());
     media_ = test::recorded_media();
     ASSERT_EQ(media_.tracks.size(), 2u);
     auto init = fmp4::make_init_segment(media_.tracks);
@@ -78,7 +63,7 @@ protected:
 
   // ffprobe's streams and packets for `input`; its stderr must be empty.
   nlohmann::json probe(const fs::path& input, const std::string& options = "") {
-    const fs::path errors = dir_.path() / "ffprobe.err";
+    const fs::path errors = dir_.path / "ffprobe.err";
     auto result = test::run_command("ffprobe -v error " + options + " -show_streams -show_packets -of json " +
                                     quoted(input) + " 2>" + quoted(errors));
     EXPECT_EQ(result.status, 0);
@@ -137,12 +122,12 @@ protected:
   fs::path write_fragmented_file() {
     std::vector<uint8_t> file = init_;
     for (const auto& f : fragments_) file.insert(file.end(), f.begin(), f.end());
-    const fs::path path = dir_.path() / "recorded.mp4";
+    fs::path path = dir_.path / "recorded.mp4";
     write_file(path, file);
     return path;
   }
 
-  TempDir dir_;
+  TempDir dir_{"relaycast-fmp4"};
   test::RecordedMedia media_;
   std::vector<uint8_t> init_;
   std::vector<std::vector<uint8_t>> fragments_;
@@ -163,23 +148,23 @@ TEST_F(Fmp4Ffprobe, FragmentedFileDecodesWithoutErrors) {
 // RFC 8216bis: fMP4 segments need EXT-X-VERSION 6+ for EXT-X-MAP in a media playlist
 // without I-frames only; 7 is what LL-HLS servers announce.
 TEST_F(Fmp4Ffprobe, HlsPlaylistOfInitAndSegmentsPlays) {
-  write_file(dir_.path() / "init.mp4", init_);
+  write_file(dir_.path / "init.mp4", init_);
   int64_t end = 0;
   for (const auto& s : media_.samples) end = std::max(end, s.dts + s.duration);
   std::string playlist = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
                          "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"init.mp4\"\n";
   for (size_t i = 0; i < fragments_.size(); ++i) {
     const std::string name = fmt::format("seg{}.m4s", i);
-    write_file(dir_.path() / name, fragments_[i]);
+    write_file(dir_.path / name, fragments_[i]);
     const int64_t next = i + 1 < gop_start_.size() ? gop_start_[i + 1] : end;
     playlist += fmt::format("#EXTINF:{:.3f},\n{}\n", seconds(next - gop_start_[i]), name);
   }
   playlist += "#EXT-X-ENDLIST\n";
-  write_file(dir_.path() / "index.m3u8", playlist);
+  write_file(dir_.path / "index.m3u8", playlist);
 
-  expect_same_media(probe(dir_.path() / "index.m3u8"));
+  expect_same_media(probe(dir_.path / "index.m3u8"));
   const auto decoded =
-      test::run_command("ffmpeg -nostdin -v error -i " + quoted(dir_.path() / "index.m3u8") + " -f null - 2>&1");
+      test::run_command("ffmpeg -nostdin -v error -i " + quoted(dir_.path / "index.m3u8") + " -f null - 2>&1");
   EXPECT_EQ(decoded.status, 0);
   EXPECT_EQ(decoded.output, "");
 }

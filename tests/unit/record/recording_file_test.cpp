@@ -2,11 +2,10 @@
 // a directory that cannot be written, and the repair of a torn tail.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
+#include "../temp_dir.hpp"
 #include "record/mapped_file.hpp"
 #include "record/recording_catalog.hpp"
 #include "record/recording_file.hpp"
@@ -15,14 +14,7 @@
 namespace relaycast::record {
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/relaycast-record-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 TEST(RecordingFile, NamesAreNeverReusedAndEveryByteIsWritten) {
   TempDir dir;
