@@ -10,7 +10,7 @@ FUZZ_TEST_SECONDS ?= 10
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-unit test-asan test-fuzz fuzz fuzz-build bench soak package clean
+.PHONY: all deps build run test test-unit lint test-asan test-fuzz fuzz fuzz-build bench soak package clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: build
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# clang-format and clang-tidy on the C++ files changed since .ci/style-base (or since
+# BASE=<commit>); CI runs it after the tests.
+lint: deps
+	@bash scripts/check-style.sh $(BASE)
 
 # The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer; leaks
 # are checked at every process exit (LeakSanitizer), the server's too (the integration

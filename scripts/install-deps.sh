@@ -23,6 +23,8 @@ packages=(
   # fuzzing and sanitizers
   # (clang 16: the first Debian clang that compiles libstdc++ 12's <expected>)
   clang-16 libclang-rt-16-dev
+  # make lint: the style checks CI runs on changed files
+  clang-format-16 clang-tidy-16
   # benchmarks (nginx-rtmp is the reference server)
   rtmpdump nginx libnginx-mod-rtmp wrk procps iproute2
   # the demo stream's clock
