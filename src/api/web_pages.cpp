@@ -43,6 +43,11 @@ HttpResponse not_found_page(std::string_view what) {
   return r;
 }
 
+// Where a stream plays over HLS (the web player takes "ll", then "ts").
+json playlists_json(const std::string& key) {
+  return {{"ll", "/" + key + "/ll.m3u8"}, {"ts", "/" + key + "/index.m3u8"}, {"master", "/" + key + "/master.m3u8"}};
+}
+
 }  // namespace
 
 WebPages::WebPages(ServerContext& server, const EventStore& events, WebConfig config)
@@ -120,9 +125,7 @@ HttpResponse WebPages::stream_status(const std::string& app, const std::string& 
   if (!valid_stream_segment(app) || !valid_stream_segment(name))
     return json_error(404, "no such stream", "a stream is APP/NAME (letters, digits, _ - .)");
   const std::string key = app + "/" + name;
-  auto r = json_response(200, {{"stream", key},
-                               {"live", live(key)},
-                               {"playlists", {{"ll", "/" + key + "/ll.m3u8"}, {"ts", "/" + key + "/index.m3u8"}}}});
+  auto r = json_response(200, {{"stream", key}, {"live", live(key)}, {"playlists", playlists_json(key)}});
   return r;
 }
 
@@ -131,10 +134,8 @@ HttpResponse WebPages::event_status(const std::string& id) const {
   if (!event) return json_error(404, "event not found", fmt::format("no event {} here", id));
   json sources = json::array();
   for (const auto& s : event->sources)
-    sources.push_back({{"name", s.name},
-                       {"stream", s.stream},
-                       {"live", live(s.stream)},
-                       {"playlists", {{"ll", "/" + s.stream + "/ll.m3u8"}, {"ts", "/" + s.stream + "/index.m3u8"}}}});
+    sources.push_back(
+        {{"name", s.name}, {"stream", s.stream}, {"live", live(s.stream)}, {"playlists", playlists_json(s.stream)}});
   return json_response(200, {{"id", event->id}, {"title", event->title}, {"sources", sources}});
 }
 

@@ -139,8 +139,9 @@ Result<std::string> ClusterNode::rtmp_redirect(std::string_view app) {
 HttpResponse ClusterNode::play_redirect(std::string_view target) {
   auto path = play_target(target);
   if (!path)
-    return HttpResponse::text(404, "the balancer answers /play/{app}/{name}.m3u8, /play/{app}/{name}/ll.m3u8 and "
-                                   "/play/{app}/{name}.flv\n");
+    return HttpResponse::text(404,
+                              "the balancer answers /play/{app}/{name}.m3u8, /play/{app}/{name}/ll.m3u8, "
+                              "/play/{app}/{name}/master.m3u8 and /play/{app}/{name}.flv\n");
   if (!registry_)
     return HttpResponse::text(503, "this node has no registry to choose a node from; ask an origin (cluster.registry)\n");
   auto chosen = registry_->pick_for_viewer();

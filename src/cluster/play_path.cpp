@@ -12,7 +12,7 @@ std::optional<std::string> play_target(std::string_view target) {
                                                                                         : q - kPlayPrefix.size() + 1));
   if (path.ends_with(".m3u8") && !parse_stream_file_path(path)) path = path.substr(0, path.size() - 5) + "/index.m3u8";
   if (auto file = parse_stream_file_path(path)) {
-    if (file->file != "index.m3u8" && file->file != "ll.m3u8") return std::nullopt;
+    if (file->file != "index.m3u8" && file->file != "ll.m3u8" && file->file != "master.m3u8") return std::nullopt;
   } else if (auto flv = parse_stream_path(path); !flv || flv->extension != "flv") {
     return std::nullopt;
   }

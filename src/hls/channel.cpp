@@ -99,7 +99,15 @@ std::chrono::steady_clock::time_point Channel::ended_at() const {
 
 std::string Channel::playlist(PlaylistKind kind) const {
   std::lock_guard lock(mutex_);
-  return kind == PlaylistKind::ts ? render_ts_playlist(segmenter_, epoch_) : render_ll_playlist(segmenter_, epoch_);
+  switch (kind) {
+    case PlaylistKind::ts:
+      return render_ts_playlist(segmenter_, epoch_);
+    case PlaylistKind::ll:
+      return render_ll_playlist(segmenter_, epoch_);
+    case PlaylistKind::multivariant:
+      return render_multivariant_playlist(segmenter_, "ll.m3u8");
+  }
+  return {};
 }
 
 // RFC 8216bis 6.2.5.2: a playlist request with _HLS_msn (and _HLS_part) is answered

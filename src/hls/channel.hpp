@@ -15,7 +15,7 @@
 
 namespace relaycast::hls {
 
-enum class PlaylistKind { ts, ll };
+enum class PlaylistKind { ts, ll, multivariant };
 
 // What a blocking request (a playlist with _HLS_msn, or the hinted part) waits for.
 enum class Availability {

@@ -1,5 +1,6 @@
 #include "hls/playlist.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -116,6 +117,29 @@ std::string render_ll_playlist(const Segmenter& s, std::string_view epoch) {
   if (s.live() && !segs.back().complete)
     out += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"{}\"\n",
                        part_name(epoch, segs.back().msn, segs.back().parts.size()));
+  return out;
+}
+
+std::string render_multivariant_playlist(const Segmenter& s, std::string_view media_playlist) {
+  // RFC 8216bis 4.4.6.2: BANDWIDTH is the peak segment bit rate, AVERAGE-BANDWIDTH the
+  // mean, both of the media as delivered (the fMP4 parts, boxes included).
+  double peak = 0, total_bits = 0, total_seconds = 0;
+  for (const auto& seg : s.segments()) {
+    if (!seg.complete || seg.duration <= 0) continue;
+    size_t bytes = 0;
+    for (const auto& part : seg.parts) bytes += part.bytes.size();
+    const double bits = 8.0 * double(bytes), duration = seconds(seg.duration);
+    peak = std::max(peak, bits / duration);
+    total_bits += bits;
+    total_seconds += duration;
+  }
+  if (total_seconds == 0 || s.codecs().empty()) return {};
+  std::string out = "#EXTM3U\n";
+  out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"", uint64_t(std::ceil(peak)),
+                     uint64_t(std::ceil(total_bits / total_seconds)), s.codecs());
+  if (const auto [width, height] = s.video_size(); width && height)
+    out += fmt::format(",RESOLUTION={}x{}", width, height);
+  out += fmt::format("\n{}\n", media_playlist);
   return out;
 }
 

@@ -21,4 +21,10 @@ std::string render_ts_playlist(const Segmenter& s, std::string_view epoch);
 // Empty when nothing has been packaged yet.
 std::string render_ll_playlist(const Segmenter& s, std::string_view epoch);
 
+// The multivariant playlist (RFC 8216bis 4.4.6): the LL-HLS playlist as its one
+// variant, with what a player checks before it loads that (CODECS, RESOLUTION) and
+// the bit rates measured over the complete segments in the window. Empty until there
+// is a complete segment to measure.
+std::string render_multivariant_playlist(const Segmenter& s, std::string_view media_playlist);
+
 }  // namespace relaycast::hls

@@ -153,6 +153,10 @@ bool Segmenter::start() {
   Buffer bytes = Buffer::copy_of(*init);
   if (inits_.empty() || !same_bytes(inits_.back().second, bytes)) inits_.emplace_back(++init_version_, bytes);
   codecs_ = fmp4::codecs_attribute(tracks_).value_or("");
+  video_size_ = {0, 0};
+  for (const auto& track : tracks_)
+    if (auto details = fmp4::describe_track(track); details && track.kind == TrackKind::video)
+      video_size_ = {details->width, details->height};
 
   const bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [](auto& t) { return t.track_id == kVideoTrack; });
   const bool has_audio = std::any_of(tracks_.begin(), tracks_.end(), [](auto& t) { return t.track_id == kAudioTrack; });

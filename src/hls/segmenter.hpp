@@ -57,6 +57,8 @@ public:
   uint64_t discontinuity_sequence() const { return discontinuity_sequence_; }
   const Buffer* init_segment(uint32_t version) const;
   const std::string& codecs() const { return codecs_; }
+  // The displayed size of the current publish's video (0x0 without video).
+  std::pair<uint32_t, uint32_t> video_size() const { return video_size_; }
   bool live() const { return live_; }
 
 private:
@@ -105,6 +107,7 @@ private:
   std::vector<std::pair<uint32_t, Buffer>> inits_;  // (version, init segment)
   uint32_t init_version_ = 0;
   std::string codecs_;
+  std::pair<uint32_t, uint32_t> video_size_{0, 0};
   uint32_t fragment_sequence_ = 1;
   std::vector<fmp4::Sample> part_samples_;
   int64_t part_start_ = 0;

@@ -63,6 +63,7 @@ asio::awaitable<HttpResponse> hls_response(hls::Packagers& packagers, const HlsC
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.block_timeout_ms);
 
   if (path.file == "index.m3u8") co_return playlist_response(channel->playlist(hls::PlaylistKind::ts));
+  if (path.file == "master.m3u8") co_return playlist_response(channel->playlist(hls::PlaylistKind::multivariant));
   if (path.file == "ll.m3u8") {
     const auto msn_text = query_param(path.query, "_HLS_msn");
     const auto part_text = query_param(path.query, "_HLS_part");

@@ -148,8 +148,10 @@ asio::awaitable<bool> HttpSession::handle(const Request& request) {
     co_await reply(request, answer_vod(target));
     co_return request.keep_alive();
   }
-  co_await reply(request, HttpResponse::text(404, "no such resource; a live stream is at /{app}/{name}.flv, "
-                                                  "/{app}/{name}/index.m3u8 and /{app}/{name}/ll.m3u8\n"));
+  co_await reply(request, HttpResponse::text(404,
+                                             "no such resource; a live stream is at /{app}/{name}.flv, "
+                                             "/{app}/{name}/index.m3u8, /{app}/{name}/ll.m3u8 and "
+                                             "/{app}/{name}/master.m3u8\n"));
   co_return request.keep_alive();
 }
 

@@ -8,10 +8,14 @@ Meanwhile, while the stream is live, the `test_live_*` methods check the LL-HLS
 server side by hand: blocking playlist reloads and the held hinted part answer as soon
 as the part exists, requests too far ahead are refused at once, unknown streams and
 tricky paths get errors, segments answer HEAD and Range, and the cache headers differ
-between playlists and media.
+between playlists and media, and the multivariant playlist (master.m3u8) describes
+the stream as ffprobe sees it.
 """
 
+import json
 import os
+import re
+import subprocess
 import time
 import unittest
 
@@ -55,6 +59,40 @@ class HlsLive(IntegrationTest):
         self.assertEqual(playlist.errors, [], str(playlist))
         self.assertIsNotNone(playlist.hinted(), f"no EXT-X-PRELOAD-HINT while live\n{playlist}")
         return playlist
+
+    def test_live_multivariant_playlist_describes_the_stream(self):
+        # What a player (Safari, a TV app) reads before it loads the media playlist.
+        self.assert_live()
+        status, headers, body = hs.raw_request(self.port, self.base + "master.m3u8")
+        self.assertEqual(status, 200, body)
+        lines = body.decode().splitlines()
+        self.assertEqual(lines[0], "#EXTM3U", body)
+        info = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
+        self.assertEqual(len(info), 1, body)
+        attributes = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', info[0][len("#EXT-X-STREAM-INF:"):]))
+        self.assertEqual(lines[lines.index(info[0]) + 1], "ll.m3u8", body)
+        self.assertEqual(attributes["RESOLUTION"], f"{WIDTH}x{HEIGHT}")
+        peak, average = int(attributes["BANDWIDTH"]), int(attributes["AVERAGE-BANDWIDTH"])
+        self.assertGreater(average, 10_000, body)
+        self.assertGreaterEqual(peak, average, body)
+        video_codec, audio_codec = attributes["CODECS"].strip('"').split(",")
+        self.assertEqual(audio_codec, "mp4a.40.2")
+        # avc1.PPCCLL: the profile and level ffprobe reads from the stream itself.
+        out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json",
+                              f"http://127.0.0.1:{self.port}{self.base}master.m3u8"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr[-600:])
+        streams = {s["codec_type"]: s for s in json.loads(out.stdout)["streams"]}
+        video = streams["video"]
+        self.assertEqual((video["codec_name"], video["width"], video["height"]), ("h264", WIDTH, HEIGHT))
+        self.assertEqual(streams["audio"]["codec_name"], "aac")
+        profiles = {"Constrained Baseline": 66, "Baseline": 66, "Main": 77, "High": 100}
+        self.assertRegex(video_codec, r"^avc1\.[0-9a-f]{6}$")
+        self.assertEqual(int(video_codec[5:7], 16), profiles[video["profile"]], f"{video_codec} vs {video['profile']}")
+        self.assertEqual(int(video_codec[9:11], 16), video["level"], f"{video_codec} vs level {video['level']}")
+        # Bit rate: within reach of what ffprobe measures over the stream (boxes cost a little).
+        if "bit_rate" in video:
+            self.assertLess(average, 4 * (int(video["bit_rate"]) + 200_000), body)
 
     def test_live_blocking_reload_returns_when_the_hinted_part_exists(self):
         self.assert_live()
@@ -228,7 +266,8 @@ class HlsLive(IntegrationTest):
         ts, _ = hs.get_playlist(self.port, self.base + "index.m3u8")
         for path in ("/live/nosuch/index.m3u8", "/live/nosuch/ll.m3u8",
                      "/live/nosuch/ll.m3u8?_HLS_msn=1&_HLS_part=0", f"/live/nosuch/{ts.complete()[0].uri}",
-                     "/other/hls/index.m3u8", self.base + "nonsense.ts", self.base + "master.m3u8",
+                     "/other/hls/index.m3u8", self.base + "nonsense.ts", self.base + "main.m3u8",
+                     "/live/nosuch/master.m3u8",
                      self.base + "00000000-0.ts", self.base + f"{ts.epoch}-0.0.ts",
                      self.base + f"{ts.epoch}-init9.mp4"):
             reply = hs.request(self.port, path)

@@ -131,7 +131,8 @@ class WebTest(harness.IntegrationTest):
     def test_status_the_players_poll(self):
         off = self.page("/watch/live/status-test/status").json
         self.assertEqual(off, {"stream": "live/status-test", "live": False,
-                               "playlists": {"ll": "/live/status-test/ll.m3u8", "ts": "/live/status-test/index.m3u8"}})
+                               "playlists": {"ll": "/live/status-test/ll.m3u8", "ts": "/live/status-test/index.m3u8",
+                                             "master": "/live/status-test/master.m3u8"}})
         since = self.server.mark()
         self.spawn("publisher", publisher_argv(self.server.rtmp_url("live/status-test"), seconds=30))
         self.server.wait_for_publish("live/status-test", since=since)

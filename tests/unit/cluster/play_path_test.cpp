@@ -10,6 +10,7 @@ namespace {
 TEST(PlayPath, MapsBalancerUrlsToTheNodesUrls) {
   EXPECT_EQ(play_target("/play/live/cam.m3u8"), "/live/cam/index.m3u8");
   EXPECT_EQ(play_target("/play/live/cam/ll.m3u8"), "/live/cam/ll.m3u8");
+  EXPECT_EQ(play_target("/play/live/cam/master.m3u8"), "/live/cam/master.m3u8");
   EXPECT_EQ(play_target("/play/live/cam/index.m3u8"), "/live/cam/index.m3u8");
   EXPECT_EQ(play_target("/play/live/cam.flv?token=abc"), "/live/cam.flv?token=abc");
   EXPECT_EQ(play_target("/play/live/cam.m3u8?token=a"), "/live/cam/index.m3u8?token=a");

@@ -330,5 +330,47 @@ TEST(HlsPlaylist, PreloadHintNamesTheNextPart) {
   EXPECT_GT(hint_changes, 12u);
 }
 
+TEST(HlsPlaylist, MultivariantDescribesTheStreamOnceASegmentIsComplete) {
+  hls::Segmenter seg(options_ms(2000, 334), {});
+  auto packets = synth({.fps = 30, .gop = 30, .duration_ms = 7000});
+  size_t i = 0;
+  // Nothing to measure the bit rate on before a whole segment.
+  for (; i < packets.size() && (seg.segments().empty() || !seg.segments().front().complete); ++i) {
+    EXPECT_EQ(hls::render_multivariant_playlist(seg, "ll.m3u8"), "") << "before a complete segment, packet " << i;
+    seg.push(packets[i], test::arrival(packets[i]));
+  }
+  for (; i < packets.size(); ++i) seg.push(packets[i], test::arrival(packets[i]));
+  const std::string text = hls::render_multivariant_playlist(seg, "ll.m3u8");
+  ASSERT_TRUE(text.starts_with("#EXTM3U\n#EXT-X-STREAM-INF:")) << text;
+  EXPECT_TRUE(text.ends_with("\nll.m3u8\n")) << text;
+  EXPECT_NE(text.find(",CODECS=\"" + seg.codecs() + "\""), std::string::npos) << text;
+  EXPECT_NE(seg.codecs().find("avc1."), std::string::npos);
+  const auto [width, height] = seg.video_size();
+  EXPECT_GT(width, 0u);
+  EXPECT_NE(text.find(fmt::format(",RESOLUTION={}x{}", width, height)), std::string::npos) << text;
+
+  // The bit rates are those of the complete segments' parts: the peak and the mean.
+  double peak = 0, bits = 0, secs = 0;
+  for (const auto& s : seg.segments()) {
+    if (!s.complete) continue;
+    size_t bytes = 0;
+    for (const auto& part : s.parts) bytes += part.bytes.size();
+    peak = std::max(peak, 8.0 * double(bytes) / test::seconds(s.duration));
+    bits += 8.0 * double(bytes);
+    secs += test::seconds(s.duration);
+  }
+  EXPECT_NE(text.find(fmt::format("BANDWIDTH={},", uint64_t(std::ceil(peak)))), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("AVERAGE-BANDWIDTH={},", uint64_t(std::ceil(bits / secs)))), std::string::npos)
+      << text;
+}
+
+TEST(HlsPlaylist, MultivariantOfAnAudioOnlyStreamHasNoResolution) {
+  hls::Segmenter seg(options_ms(2000, 334), {});
+  for (const auto& p : synth({.video = false, .duration_ms = 5000})) seg.push(p, test::arrival(p));
+  const std::string text = hls::render_multivariant_playlist(seg, "ll.m3u8");
+  EXPECT_NE(text.find("CODECS=\"mp4a.40.2\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("RESOLUTION"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace relaycast
