@@ -125,7 +125,13 @@ void TsDemuxer::read_packet(const uint8_t* p, std::vector<MediaPacket>& out) {
     if (length > 0) discontinuity = p[5] & 0x80;
     payload_offset += 1 + length;
   }
-  if (!(adaptation_control & 0x1)) return;  // no payload: the counter does not move
+  // The PCR PID announces a new clock for what follows this packet's payload (which
+  // may end the last PES of the old one).
+  const bool new_clock = discontinuity && pcr_pid_ == pid;
+  if (!(adaptation_control & 0x1)) {  // no payload: the counter does not move
+    if (new_clock) timeline_.announce_discontinuity();
+    return;
+  }
 
   // 2.4.3.3: the counter steps by one per packet with payload; a repeat of the last
   // packet may come once (and is dropped); anything else lost packets, unless the
@@ -147,6 +153,7 @@ void TsDemuxer::read_packet(const uint8_t* p, std::vector<MediaPacket>& out) {
     read_section_payload(pid, state, unit_start, payload);
   else
     read_pes_payload(pid, state, unit_start, payload, out);
+  if (new_clock) timeline_.announce_discontinuity();
 }
 
 // 2.4.4.1-2.4.4.2: a section may start anywhere after the pointer_field and run over
@@ -230,6 +237,7 @@ void TsDemuxer::read_section(uint16_t pid, std::span<const uint8_t> section) {
   }
   if (pmt_version_ == map->version) return;
   pmt_version_ = map->version;
+  pcr_pid_ = map->pcr_pid;
   std::optional<uint16_t> video, audio;
   PidKind video_kind = PidKind::h264;
   for (const auto& es : map->streams) {
@@ -341,6 +349,13 @@ void TsDemuxer::complete_pes(uint16_t pid, PidState& state, std::vector<MediaPac
     read = aac_.read(es, pts, out);
   }
   stats_.packets_out += out.size() - before;
+  if (timeline_.resets() != stats_.clock_resets) {
+    stats_.clock_resets = timeline_.resets();
+    problem(Errc::malformed,
+            "PID {}: the source's clock started again (timestamps from {:.3f} s to {:.3f} s): an encoder restart? "
+            "The stream goes on without a jump back",
+            pid, double(timeline_.reset_from()) / kTimebase, double(timeline_.reset_to()) / kTimebase);
+  }
   hold_until_configured(out, before);
   if (!read) {
     ++stats_.frames_dropped;

@@ -9,7 +9,8 @@
 // 188 bytes later, a continuity counter that skips drops the PES it cuts (and the
 // access unit with it), a bad PES or section is dropped, and all of it is counted
 // (stats()) and described (take_problems()) for the log. Timestamps come out on one
-// monotonic 64-bit 90 kHz timeline, across the 33-bit wrap.
+// 64-bit 90 kHz timeline, across the 33-bit wrap and across a clock that starts again
+// (mpegts_timeline.hpp).
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -36,6 +37,7 @@ struct TsDemuxerStats {
   uint64_t psi_errors = 0;         // PAT/PMT sections that did not parse
   uint64_t frames_dropped = 0;     // access units the elementary stream readers refused
   uint64_t packets_out = 0;        // MediaPackets made, configs included
+  uint64_t clock_resets = 0;       // times the source's clock started again (TsTimeline)
 };
 
 class TsDemuxer {
@@ -89,7 +91,7 @@ private:
   bool synced_ = false;
   std::map<uint16_t, PidState> pids_;
   std::optional<uint16_t> pmt_pid_;
-  std::optional<uint16_t> video_pid_, audio_pid_;
+  std::optional<uint16_t> video_pid_, audio_pid_, pcr_pid_;
   std::optional<uint8_t> pmt_version_;
   TsTimeline timeline_;
   H264Reader h264_;

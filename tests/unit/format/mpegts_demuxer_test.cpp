@@ -282,6 +282,57 @@ TEST(TsTimeline, UnwrapsBothWaysAndStepsBackALittle) {
   EXPECT_EQ(t.unwrap(0), 2 * wrap);
 }
 
+TEST(TsTimeline, AClockThatStartsAgainGoesOnFromWhereItWas) {
+  mpegts::TsTimeline t;
+  const int64_t second = 90000, gap = mpegts::TsTimeline::kResetGap;
+  EXPECT_EQ(t.unwrap(uint64_t(100 * second)), 100 * second);
+  EXPECT_EQ(t.unwrap(uint64_t(101 * second)), 101 * second);
+  EXPECT_EQ(t.unwrap(uint64_t(100 * second)), 100 * second) << "a step back within interleaving is kept";
+  // 95 s back: the encoder started again. Then on, its clock plus the same offset.
+  EXPECT_EQ(t.unwrap(uint64_t(5 * second)), 101 * second + gap);
+  EXPECT_EQ(t.unwrap(uint64_t(6 * second)), 102 * second + gap);
+  EXPECT_EQ(t.resets(), 1u);
+  EXPECT_EQ(t.reset_from(), 100 * second);
+  EXPECT_EQ(t.reset_to(), 5 * second);
+  // A jump ahead is a gap in the media, unless the PCR PID announced a new clock.
+  EXPECT_EQ(t.unwrap(uint64_t(60 * second)), 156 * second + gap);
+  t.announce_discontinuity();
+  EXPECT_EQ(t.unwrap(uint64_t(500 * second)), 156 * second + 2 * gap);
+  EXPECT_EQ(t.resets(), 2u);
+  // Announced, but the clock goes on as before: nothing changes, and the announcement
+  // lapses once the clock has moved past it.
+  t.announce_discontinuity();
+  EXPECT_EQ(t.unwrap(uint64_t(501 * second)), 157 * second + 2 * gap);
+  EXPECT_EQ(t.unwrap(uint64_t(503 * second)), 159 * second + 2 * gap);
+  EXPECT_EQ(t.unwrap(uint64_t(506 * second)), 162 * second + 2 * gap);
+  EXPECT_EQ(t.resets(), 2u);
+}
+
+// An encoder restarted behind a gateway that kept the link: one transport stream, then
+// another whose clock starts elsewhere (4.5 s back). Before, the jump back ended the
+// publish; now the timestamps go on, after a gap of about kResetGap.
+TEST(TsDemuxer, AnEncoderRestartOnTheSameLinkContinuesTheTimeline) {
+  auto ts = ts_fixture("h264_aac.ts");
+  const auto second = ts_fixture("h264_aac_wrap.ts");
+  const size_t first_size = ts.size();
+  ts.insert(ts.end(), second.begin(), second.end());
+  const auto d = demux(ts);
+  EXPECT_EQ(d.stats.clock_resets, 1u) << problems_of(d);
+  EXPECT_NE(problems_of(d).find("clock started again"), std::string::npos) << problems_of(d);
+  const auto before = demux(std::span(ts).first(first_size));
+  for (auto kind : {TrackKind::video, TrackKind::audio}) {
+    const auto frames = d.frames(kind);
+    ASSERT_GT(frames.size(), before.frames(kind).size() + 20) << to_string(kind) << ": the second part is missing";
+    for (size_t i = 1; i < frames.size(); ++i)
+      EXPECT_GE(frames[i]->dts, frames[i - 1]->dts) << to_string(kind) << " frame " << i << " goes back";
+    // Where the second part starts: no more than a few frames after the first ended.
+    const size_t n = before.frames(kind).size();
+    const int64_t gap = frames[n]->dts - frames[n - 1]->dts;
+    EXPECT_GT(gap, 0) << to_string(kind);
+    EXPECT_LT(gap, mpegts::TsTimeline::kResetGap + ms_to_ticks(300)) << to_string(kind);
+  }
+}
+
 // A big keyframe is one PES over hundreds of TS packets (no PES length for video).
 TEST(TsDemuxer, ReassemblesAPesSplitOverManyPackets) {
   const auto clean = demux(ts_fixture("h264_aac.ts"));
