@@ -1,5 +1,6 @@
 #include "cluster/autoscaler.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/chrono.h>
@@ -118,13 +119,42 @@ ScaleDecision Autoscaler::evaluate() {
   const int64_t now = wall_clock_ms();
   std::lock_guard lock(mutex_);
   update_pending(nodes, now);
-  const ScaleDecision d = decide(nodes, policy_, history(), now, origin_.capacity);
+  ScaleDecision d = decide(nodes, policy_, history(), now, origin_.capacity);
   record(d, now);
   act(d, nodes, now);
   return d;
 }
 
+// The registry keeps a node that went down for a while, drained mark included: an edge
+// launched under the id of one we scaled down would otherwise start drained and never
+// get a viewer.
+void Autoscaler::undrain_relaunched(const std::vector<NodeView>& nodes) {
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    const auto node = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.report.id == it->first; });
+    if (node == nodes.end()) {  // forgotten by the registry: a new one starts clean
+      it = retired_.erase(it);
+      continue;
+    }
+    if (node->state == NodeState::down) {
+      it->second = true;
+    } else if (it->second) {
+      if (node->drained) registry_.set_drained(it->first, false);
+      spdlog::info("autoscale: {} heartbeats again after its scale-down: a new edge under the same id; undrained",
+                   it->first);
+      for (auto& l : launches_)
+        if (l.remaining > 0) {
+          --l.remaining;
+          break;
+        }
+      it = retired_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
 void Autoscaler::update_pending(const std::vector<NodeView>& nodes, int64_t now_ms) {
+  undrain_relaunched(nodes);
   std::set<std::string> edges;
   for (const auto& n : nodes)
     if (n.report.role == "edge") edges.insert(n.report.id);
@@ -247,6 +277,7 @@ void Autoscaler::act(const ScaleDecision& d, const std::vector<NodeView>& nodes,
         spdlog::info("autoscale: no scale_down_command; {} stays drained", d.node);
         return;
       }
+      retired_[d.node] = false;
       launch_command(d.action, policy_.scale_down_command, environment(d, nodes), 1, d.node, now_ms);
       return;
   }

@@ -95,6 +95,7 @@ private:
   uint64_t launch_command(ScaleAction action, const std::string& command, Environment env, uint32_t count,
                           const std::string& node, int64_t now_ms);
   Environment environment(const ScaleDecision& d, const std::vector<NodeView>& nodes) const;
+  void undrain_relaunched(const std::vector<NodeView>& nodes);
 
   const AutoscaleConfig policy_;
   NodeRegistry& registry_;
@@ -104,6 +105,9 @@ private:
   std::optional<int64_t> last_scale_up_ms_, last_scale_down_ms_;
   std::list<Launch> launches_;
   std::map<std::string, int64_t> draining_;  // drained by us: id -> since
+  // Scaled down by us: id -> seen down since. One that heartbeats again after that is
+  // a new edge under the same id (clouds reuse names), not the drained one.
+  std::map<std::string, bool> retired_;
   std::optional<std::set<std::string>> known_edges_;  // edges in the table at the last evaluation
   std::deque<DecisionRecord> decisions_;  // newest first
   std::deque<CommandRecord> commands_;    // newest first

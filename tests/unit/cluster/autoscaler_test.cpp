@@ -137,6 +137,46 @@ TEST_F(AutoscalerTest, OperatorUndrainCancelsTheScaleDown) {
   EXPECT_TRUE(a.status()["draining"].empty());
 }
 
+// Clouds reuse names: an edge launched under the id of one scaled down a minute ago
+// must not inherit its drained mark from the registry (which keeps a down node for a
+// while), or it never gets a viewer.
+TEST_F(AutoscalerTest, AnEdgeRelaunchedUnderAScaledDownIdStartsUndrained) {
+  EmbeddedRegistry registry{1000ms};
+  policy_.scale_down_cooldown_s = 60;  // else the relaunched edge is drained again at once
+  Autoscaler a(policy_, registry, origin_);
+  auto beat = [&](const std::string& id, const std::string& role, uint64_t viewers) {
+    NodeReport r{.id = id, .role = role, .viewers = viewers, .capacity = 4};
+    registry.heartbeat(r);
+  };
+  beat("origin", "origin", 0);
+  beat("e1", "edge", 0);
+  ASSERT_EQ(a.evaluate().action, ScaleAction::drain);
+  beat("origin", "origin", 0);
+  beat("e1", "edge", 0);
+  ASSERT_EQ(a.evaluate().action, ScaleAction::scale_down);
+  settled(a);
+  // Its last heartbeats: still drained, whatever the autoscaler thinks of it.
+  beat("origin", "origin", 0);
+  a.evaluate();
+  EXPECT_TRUE(registry.node("e1")->drained);
+  // The old machine is gone: e1 goes down.
+  std::this_thread::sleep_for(1100ms);
+  beat("origin", "origin", 0);
+  a.evaluate();
+  ASSERT_EQ(registry.node("e1")->state, NodeState::down);
+  EXPECT_TRUE(registry.node("e1")->drained);
+  // A new machine under the same name heartbeats: undrained.
+  beat("e1", "edge", 0);
+  a.evaluate();
+  EXPECT_FALSE(registry.node("e1")->drained);
+  // An operator's drain of it from then on is its own business.
+  registry.set_drained("e1", true);
+  beat("origin", "origin", 0);
+  beat("e1", "edge", 0);
+  a.evaluate();
+  EXPECT_TRUE(registry.node("e1")->drained);
+}
+
 TEST_F(AutoscalerTest, RepeatedDecisionsAreMerged) {
   Autoscaler a(policy_, registry_, origin_);
   heartbeat("origin", "origin", 2);  // 50 %
