@@ -30,7 +30,7 @@ std::vector<std::string> environment_with(const Environment& extra) {
   }
   for (const auto& [name, value] : extra) merged[name] = value;
   std::vector<std::string> out;
-  for (const auto& [name, value] : merged) out.push_back(name + "=" + value);
+  for (const auto& [name, value] : merged) out.push_back(fmt::format("{}={}", name, value));
   return out;
 }
 

@@ -7,7 +7,7 @@
 
 namespace relaycast::hls {
 
-SegmentDirectory::SegmentDirectory(std::filesystem::path root, const std::string& key) : dir_(std::move(root) / key) {}
+SegmentDirectory::SegmentDirectory(std::filesystem::path root, const std::string& key) : dir_(root / key) {}
 
 bool SegmentDirectory::write_file(const std::string& name, std::span<const uint8_t> bytes) {
   std::error_code ec;

@@ -63,9 +63,7 @@ Result<SrtStreamId> parse_srt_stream_id(std::string_view text) {
   if (text.starts_with("publish:")) {
     id.mode = SrtStreamId::Mode::publish;
     resource = text.substr(8);
-  } else if (text.starts_with("play:")) {
-    resource = text.substr(5);
-  } else if (text.starts_with("read:")) {
+  } else if (text.starts_with("play:") || text.starts_with("read:")) {
     resource = text.substr(5);
   }
   if (auto ok = read_resource(resource, id); !ok) return with_context(std::unexpected(std::move(ok.error())));
