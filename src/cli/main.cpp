@@ -12,7 +12,9 @@
 #include "cli/serve_command.hpp"
 #include "cli/tokens_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   CLI::App app{"relaycast: live streaming server (RTMP in; RTMP, HTTP-FLV and HLS out) and its CLI", "relaycast"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(RELAYCAST_VERSION));
@@ -35,4 +37,19 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return relaycast::run_serve(serve);
   if (run_client) return run_client();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    // A bug or an exhausted resource, not a usage error (those are answered above): say
+    // what it was and exit with EX_SOFTWARE, rather than std::terminate's abort.
+    std::fprintf(stderr, "relaycast: unexpected error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "relaycast: unexpected error of an unknown type\n");
+  }
+  return 70;
 }

@@ -25,7 +25,7 @@ struct ClientTransport::Tls {
 };
 
 ClientTransport::ClientTransport(asio::any_io_executor executor, std::shared_ptr<ssl::context> tls)
-    : socket_(std::move(executor)) {
+    : socket_(executor) {
   // The context outlives the stream: every client of a push or pull shares it with the
   // Relay, which keeps it for the process's life.
   if (tls) tls_ = std::make_unique<Tls>(socket_, *tls);
@@ -81,8 +81,8 @@ asio::awaitable<ClientTransport::ReadResult> ClientTransport::write(std::vector<
     asio::buffer_copy(asio::buffer(tls_->staging), buffers);
     return asio::async_write(tls_->stream, asio::buffer(tls_->staging), use_tuple);
   }
-  if (tls_) return asio::async_write(tls_->stream, std::move(buffers), use_tuple);
-  return asio::async_write(socket_, std::move(buffers), use_tuple);
+  if (tls_) return asio::async_write(tls_->stream, buffers, use_tuple);
+  return asio::async_write(socket_, buffers, use_tuple);
 }
 
 asio::awaitable<std::tuple<boost::system::error_code>> ClientTransport::shutdown() {
