@@ -198,8 +198,19 @@ std::optional<TrafSummary> read_traf(const ParsedBox& traf, std::span<const Inde
     const size_t per_sample =
         4 * (((fb->flags & kSampleDurationPresent) != 0) + ((fb->flags & kSampleSizePresent) != 0) +
              ((fb->flags & kSampleFlagsPresent) != 0) + ((fb->flags & kSampleCompositionTimeOffsetsPresent) != 0));
+    if (*count == 0) continue;
+    if (per_sample == 0) {
+      // Every sample takes the defaults, so the run costs nothing per sample in the file:
+      // sum it in one step, or four billion claimed samples would be four billion turns.
+      const uint32_t flags = first && first_flags ? *first_flags : default_flags;
+      if (first) run.first_is_sync = (flags & kSampleIsNonSync) == 0;
+      first = false;
+      run.duration += uint64_t(*count) * default_duration;
+      run.has_samples = true;
+      continue;
+    }
     // A count that the box cannot hold is a lie: refuse before looping over it.
-    if (per_sample != 0 && uint64_t(*count) * per_sample > tr.remaining()) return std::nullopt;
+    if (uint64_t(*count) * per_sample > tr.remaining()) return std::nullopt;
     for (uint32_t i = 0; i < *count; ++i) {
       uint32_t duration = default_duration;
       uint32_t flags = default_flags;

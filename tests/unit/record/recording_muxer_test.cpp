@@ -183,6 +183,38 @@ TEST(FileIndex, RefusesWhatIsNotAFragmentedMp4) {
   EXPECT_FALSE(fmp4::index_fragmented_mp4(lying));
 }
 
+// A trun with no per-sample fields takes every sample from the defaults, so a few bytes
+// can claim four billion samples (a fuzzer found this as a 12 s stall): the index sums
+// them in one step and the duration is count x the default.
+TEST(FileIndex, ARunOfDefaultSamplesIsSummedNotWalked) {
+  auto bytes = record(publish_packets()).bytes;
+  const auto whole = fmp4::index_fragmented_mp4(bytes);
+  ASSERT_TRUE(whole);
+  const uint32_t video_id = whole->tracks[0].track_id;
+  ASSERT_EQ(whole->tracks[0].kind, TrackKind::video);
+  auto find_box = [&](const char* type, size_t from) {
+    for (size_t i = from; i + 4 < bytes.size(); ++i)
+      if (std::memcmp(&bytes[i], type, 4) == 0) return i;
+    return size_t(0);
+  };
+  // trex: version/flags, track_ID, sample_description_index, default_sample_duration.
+  size_t trex = find_box("trex", 0);
+  while (trex && load_u32be(&bytes[trex + 8]) != video_id) trex = find_box("trex", trex + 4);
+  ASSERT_NE(trex, 0u);
+  store_u32be(&bytes[trex + 16], 3000);
+  // The first fragment's first trun (the video's): no per-sample fields, 2^32-1 samples.
+  const size_t trun = find_box("trun", whole->fragments[0].offset);
+  ASSERT_NE(trun, 0u);
+  store_u32be(&bytes[trun + 4], 0);  // version 0, no flags
+  store_u32be(&bytes[trun + 8], 0xFFFFFFFF);
+  const auto index = fmp4::index_fragmented_mp4(bytes);
+  ASSERT_TRUE(index) << index.error().message();
+  ASSERT_EQ(index->fragments.size(), whole->fragments.size());
+  const uint32_t timescale = index->tracks[0].timescale;
+  EXPECT_EQ(index->fragments[0].duration, int64_t(0xFFFFFFFFull * 3000 * kTimebase / timescale));
+  EXPECT_EQ(index->fragments[1].duration, whole->fragments[1].duration);
+}
+
 TEST(VodPlaylist, SegmentsAreByteRangesOfTheFileStartingAtKeyframes) {
   const auto r = record(publish_packets(), 500);
   auto index = fmp4::index_fragmented_mp4(r.bytes);
