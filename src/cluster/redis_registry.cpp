@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
+#include <set>
 
 #include "core/log.hpp"
 
@@ -202,14 +203,19 @@ Result<void> RedisRegistry::sync(redisContext*& c) {
       return std::unexpected(std::move(ok.error()).context("writing a drain to Redis"));
     }
   }
-  auto all = command(c, "HGETALL %s", kNodesKey);
-  if (!all) return std::unexpected(std::move(all.error()).context("reading the nodes from Redis"));
+  // The drained set before the nodes: an id can only be drained once it has an entry,
+  // and entries only go with their drain (forget_stale below), so a drained id that has
+  // no entry in the later read is an orphan, not a node that arrived in between.
   auto drained = command(c, "SMEMBERS %s", kDrainedKey);
   if (!drained) return std::unexpected(std::move(drained.error()).context("reading the drained nodes from Redis"));
+  auto all = command(c, "HGETALL %s", kNodesKey);
+  if (!all) return std::unexpected(std::move(all.error()).context("reading the nodes from Redis"));
 
   std::vector<std::pair<NodeReport, int64_t>> table;
+  std::set<std::string> entry_ids;
   const redisReply* a = all->get();
   for (size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2) {
+    if (a->element[i]->type == REDIS_REPLY_STRING) entry_ids.emplace(a->element[i]->str, a->element[i]->len);
     const redisReply* value = a->element[i + 1];
     if (value->type != REDIS_REPLY_STRING) continue;
     const auto j = json::parse(std::string_view(value->str, value->len), nullptr, false);
@@ -222,9 +228,18 @@ Result<void> RedisRegistry::sync(redisContext*& c) {
     table.emplace_back(std::move(*report), j["seen_ms"].get<int64_t>());
   }
   std::set<std::string> drained_ids;
+  std::vector<std::string> orphans;
   const redisReply* d = drained->get();
-  for (size_t i = 0; d->type == REDIS_REPLY_ARRAY && i < d->elements; ++i)
-    if (d->element[i]->type == REDIS_REPLY_STRING) drained_ids.emplace(d->element[i]->str, d->element[i]->len);
+  for (size_t i = 0; d->type == REDIS_REPLY_ARRAY && i < d->elements; ++i) {
+    if (d->element[i]->type != REDIS_REPLY_STRING) continue;
+    std::string id(d->element[i]->str, d->element[i]->len);
+    // Left by a forget whose SREM failed: a later node under the same id (clouds reuse
+    // names) must not be born drained.
+    if (!entry_ids.contains(id))
+      orphans.push_back(std::move(id));
+    else
+      drained_ids.insert(std::move(id));
+  }
 
   std::vector<std::string> stale;
   {
@@ -237,6 +252,10 @@ Result<void> RedisRegistry::sync(redisContext*& c) {
   for (const auto& id : stale) {
     // Best effort: the next round tries again.
     (void)command(c, "HDEL %s %b", kNodesKey, id.data(), id.size());
+    (void)command(c, "SREM %s %b", kDrainedKey, id.data(), id.size());
+  }
+  for (const auto& id : orphans) {
+    spdlog::info("registry {}: {} is marked drained but has no entry; dropping the mark", address_.text, id);
     (void)command(c, "SREM %s %b", kDrainedKey, id.data(), id.size());
   }
   return {};

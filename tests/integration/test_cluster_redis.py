@@ -77,6 +77,26 @@ class SharedRegistry(IntegrationTest):
         self.edge.wait_for_log(r"pull live/shared: the registry says 127\.0\.0\.1:%d holds it" % self.o2.rtmp_port)
         self.edge.wait_for_log(r"pull live/shared: live from 127\.0\.0\.1:%d" % self.o2.rtmp_port)
 
+    def test_2_forgotten_drains_are_dropped_live_ones_kept(self):
+        # "ghost": a drain mark whose node entry is gone (a forget whose SREM failed).
+        # Left there, a node later launched under that id would be born drained.
+        redis = ["redis-cli", "-p", str(self.redis_port)]
+        subprocess.run(redis + ["SADD", "relaycast:drained", "ghost"], check=True, capture_output=True)
+        self.assertEqual(api.call(self.o1, "POST", "/api/v1/nodes/edge/drain").status, 200)
+        try:
+            api.wait_until("the ghost's drain mark dropped", lambda: subprocess.run(
+                redis + ["SISMEMBER", "relaycast:drained", "ghost"], capture_output=True, text=True).stdout.strip() == "0",
+                timeout=5)
+            # Whichever node synced first dropped it, and said so.
+            self.assertTrue(any(s.log_lines(r"registry .*: ghost is marked drained but has no entry; dropping the mark")
+                                for s in (self.o1, self.o2, self.edge)))
+            api.wait_until("o2 seeing the edge drained through Redis",
+                           lambda: {n["id"]: n for n in nodes(self.o2)["nodes"]}["edge"]["drained"], timeout=5)
+        finally:
+            api.call(self.o1, "POST", "/api/v1/nodes/edge/undrain")
+        api.wait_until("the undrain written to Redis", lambda: subprocess.run(
+            redis + ["SMEMBERS", "relaycast:drained"], capture_output=True, text=True).stdout.strip() == "", timeout=5)
+
     def test_3_redis_down_is_degraded_not_a_crash(self):
         self.redis.popen.kill()
         self.redis.popen.wait(5)
