@@ -107,6 +107,9 @@ std::string ControlPlane::render_metrics() {
   m.family("relaycast_recording_failures_total", "counter",
            "Recordings stopped by an error (disk full, directory not writable, disk too slow).");
   m.sample("relaycast_recording_failures_total", double(recorder.failures.load()));
+  m.family("relaycast_recording_syncs_total", "counter",
+           "Flushes of recordings to disk: every record.sync_s of media, and at the end of each file.");
+  m.sample("relaycast_recording_syncs_total", double(recorder.syncs.load()));
   return m.text();
 }
 

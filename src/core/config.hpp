@@ -129,6 +129,9 @@ struct RecordConfig {
   uint32_t max_file_mb = 0;             // 0: no limit; else a new file at the next keyframe past it
   uint32_t max_duration_s = 0;          // 0: no limit; else a new file at the next keyframe past it
   uint32_t max_queue_mb = 64;           // written data waiting for a slow disk; past it, recording stops
+  // Media seconds between flushes to disk (fdatasync): the most a power cut can lose;
+  // 0 flushes only when a file ends. A file that ends is always flushed, its directory too.
+  uint32_t sync_s = 5;
 
   bool operator==(const RecordConfig&) const = default;
 };

@@ -120,6 +120,12 @@ private:
       if (auto ok = file_.append(chunk.bytes); !ok) return fail(ok.error().message());
       ++file_fragments_;
       file_duration_ += chunk.duration;
+      unsynced_duration_ += chunk.duration;
+      if (config_.sync_s && unsynced_duration_ >= ms_to_ticks(int64_t(config_.sync_s) * 1000)) {
+        if (auto ok = file_.sync(); !ok) return fail(ok.error().message());
+        recorder_.syncs.fetch_add(1, std::memory_order_relaxed);
+        unsynced_duration_ = 0;
+      }
     }
     recorder_.bytes_written.fetch_add(chunk.size(), std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
@@ -154,9 +160,14 @@ private:
   void close_file() {
     if (!file_.is_open()) return;
     const RecordedFile done{key_, file_.path().string(), file_.size(), ticks_to_ms(file_duration_)};
-    file_.close();
+    // Durable before on_record_done: its consumer may upload the file and delete it.
+    if (auto ok = file_.finish(); ok)
+      recorder_.syncs.fetch_add(1, std::memory_order_relaxed);
+    else
+      spdlog::error("recording {}: {}; the file may lose its end in a power cut", key_, ok.error().message());
     file_fragments_ = 0;
     file_duration_ = 0;
+    unsynced_duration_ = 0;
     spdlog::info("recording {}: {} done ({} ms, {} bytes)", key_, done.path, done.duration_ms, done.bytes);
     std::function<void(const RecordedFile&)> on_done;
     {
@@ -206,6 +217,7 @@ private:
   std::vector<Buffer> init_;
   uint32_t file_fragments_ = 0;
   int64_t file_duration_ = 0;
+  int64_t unsynced_duration_ = 0;  // media appended since the last sync
   bool failed_writing_ = false;
 
   mutable std::mutex mutex_;

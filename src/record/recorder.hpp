@@ -73,6 +73,7 @@ public:
   // For the metrics.
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> syncs{0};  // flushes to disk
   size_t active() const;
 
   class Session;

@@ -12,6 +12,19 @@
 #include <fmt/format.h>
 
 namespace relaycast::record {
+namespace {
+
+Result<void> sync_directory(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(Errc::refused, "cannot open directory {} to sync it: {}", directory.string(), std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) return fail(Errc::refused, "cannot sync directory {}: {}", directory.string(), std::strerror(error));
+  return {};
+}
+
+}  // namespace
 
 RecordingFile::~RecordingFile() { close(); }
 
@@ -27,7 +40,13 @@ Result<void> RecordingFile::create(const std::filesystem::path& directory, const
       fd_ = fd;
       path_ = std::move(path);
       size_ = 0;
-      return {};
+      // The name itself must survive a power cut, or later syncs of the data are moot.
+      auto synced = sync_directory(directory);
+      if (!synced) {
+        close();
+        std::filesystem::remove(path_, ec);
+      }
+      return synced;
     }
     if (errno != EEXIST) return fail(Errc::refused, "cannot create {}: {}", path.string(), std::strerror(errno));
   }
@@ -62,6 +81,18 @@ Result<void> RecordingFile::append(const std::vector<Buffer>& bytes) {
     offset += left;
   }
   return {};
+}
+
+Result<void> RecordingFile::sync() {
+  if (fd_ < 0) return fail(Errc::closed, "no recording file is open");
+  if (::fdatasync(fd_) != 0) return fail(Errc::refused, "cannot sync {} to disk: {}", path_.string(), std::strerror(errno));
+  return {};
+}
+
+Result<void> RecordingFile::finish() {
+  auto synced = sync();
+  close();
+  return synced;
 }
 
 void RecordingFile::close() {

@@ -1,7 +1,7 @@
 #pragma once
 // One recording file being written: created exclusively (a name is never reused), then
-// appended to with gathered writes. Blocking: used only on the Recorder's writer
-// thread, never on a worker.
+// appended to with gathered writes and flushed to disk on request. Blocking: used only
+// on the Recorder's writer thread, never on a worker.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -25,7 +25,11 @@ public:
   Result<void> create(const std::filesystem::path& directory, const std::string& stem);
   // All of `bytes`, in order; a short write is retried, a failed one reported.
   Result<void> append(const std::vector<Buffer>& bytes);
-  void close();
+  // What was appended, on the disk (fdatasync): a power cut keeps it.
+  Result<void> sync();
+  // sync(), then closes. The file's directory entry was made durable by create().
+  Result<void> finish();
+  void close();  // without a sync: for errors, where the file is abandoned as it is
 
   bool is_open() const { return fd_ >= 0; }
   const std::filesystem::path& path() const { return path_; }

@@ -84,6 +84,10 @@ class Recording(IntegrationTest):
         self.assertEqual(done["file"], path)
         self.assertAlmostEqual(done["duration_s"], 20.0, delta=0.3)
         self.assertEqual(done["bytes"], os.path.getsize(path))
+        # Flushed to disk every sync_s (5 s by default) of media, and at the end: 20 s make 5.
+        syncs = re.search(r"\nrelaycast_recording_syncs_total (\d+)\n", api.call(server, "GET", "/metrics").text)
+        self.assertIsNotNone(syncs, "no relaycast_recording_syncs_total in /metrics")
+        self.assertIn(int(syncs.group(1)), (4, 5), "a flush every 5 s of media and one at the end")
 
         name = os.path.basename(path)
         base = f"http://{HOST}:{server.http_port}/vod/live/talk/{name}"

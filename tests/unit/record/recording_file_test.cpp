@@ -38,6 +38,20 @@ TEST(RecordingFile, NamesAreNeverReusedAndEveryByteIsWritten) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(mapped->data()), mapped->size()), expected);
 }
 
+TEST(RecordingFile, FinishFlushesAndClosesAndAClosedFileCannotBeSynced) {
+  TempDir dir;
+  RecordingFile f;
+  EXPECT_EQ(f.sync().error().message(), "no recording file is open");
+  ASSERT_TRUE(f.create(dir.path, "x"));
+  ASSERT_TRUE(f.append({Buffer::copy_of("moov"), Buffer::copy_of("moof")}));
+  ASSERT_TRUE(f.sync());
+  ASSERT_TRUE(f.append({Buffer::copy_of("mdat")}));
+  ASSERT_TRUE(f.finish());
+  EXPECT_FALSE(f.is_open());
+  EXPECT_FALSE(f.finish()) << "finished twice";
+  EXPECT_EQ(std::filesystem::file_size(f.path()), 12u);
+}
+
 TEST(RecordingFile, AnUnwritableDirectoryIsAClearError) {
   TempDir dir;
   std::ofstream(dir.path / "file") << "x";  // a file where a directory should be
