@@ -34,6 +34,7 @@ constexpr uint8_t kIsExHeader = 0x80;
 constexpr uint8_t kFourCcHevc[4] = {'h', 'v', 'c', '1'};
 constexpr uint8_t kFourCcAvc[4] = {'a', 'v', 'c', '1'};
 constexpr uint8_t kFourCcAv1[4] = {'a', 'v', '0', '1'};
+constexpr uint8_t kFourCcVp9[4] = {'v', 'p', '0', '9'};
 
 std::string_view video_codec_name(int codec_id) {
   switch (codec_id) {
@@ -112,17 +113,21 @@ Result<MediaPacket> ex_video_packet(int64_t dts, const Buffer& body) {
   Codec codec = Codec::none;
   if (std::ranges::equal(fourcc, kFourCcHevc)) codec = Codec::hevc;
   if (std::ranges::equal(fourcc, kFourCcAvc)) codec = Codec::h264;
-  // AV1 is passed through as it came: the sequence start is the
-  // AV1CodecConfigurationRecord, the frames are OBUs, for FLV players only.
+  // AV1 and VP9 are passed through as they came, for FLV players only: the sequence
+  // start is the AV1CodecConfigurationRecord or the VPCodecConfigurationRecord, the
+  // frames are OBUs or VP9 frames.
   if (std::ranges::equal(fourcc, kFourCcAv1)) codec = Codec::av1;
+  if (std::ranges::equal(fourcc, kFourCcVp9)) codec = Codec::vp9;
   if (codec == Codec::none) {
     return fail(Errc::unsupported, "video codec '{}' (Enhanced RTMP) is not supported", printable_fourcc(fourcc));
   }
   switch (packet_type) {
     case kSequenceStart: return video_packet(codec, frame_type, VideoPart::config, 0, dts, body.slice(5));
     case kCodedFrames:
-      // Only the NAL unit codecs have a CompositionTime; AV1 has no reordering.
-      if (codec == Codec::av1) return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
+      // Only the NAL unit codecs have a CompositionTime; AV1 and VP9 frames are sent in
+      // presentation order.
+      if (codec == Codec::av1 || codec == Codec::vp9)
+        return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
       if (body.size() < 8) return fail(Errc::truncated, "{} CodedFrames header of {} bytes", to_string(codec), body.size());
       return video_packet(codec, frame_type, VideoPart::frames, load_si24(body.data() + 5), dts, body.slice(8));
     case kCodedFramesX: return video_packet(codec, frame_type, VideoPart::frames, 0, dts, body.slice(5));
@@ -349,10 +354,13 @@ size_t body_prefix(const MediaPacket& p, uint8_t* out) {
       return 8;
     }
     case Codec::av1:
-      // Enhanced RTMP v1: AV1 CodedFrames carry no CompositionTime.
+    case Codec::vp9: {
+      // Enhanced RTMP v1: AV1 and VP9 CodedFrames carry no CompositionTime.
       out[0] = uint8_t(kIsExHeader | frame_type << 4 | (p.config ? kSequenceStart : kCodedFrames));
-      std::copy(std::begin(kFourCcAv1), std::end(kFourCcAv1), out + 1);
+      const uint8_t* fourcc = p.codec == Codec::av1 ? kFourCcAv1 : kFourCcVp9;
+      std::copy(fourcc, fourcc + 4, out + 1);
       return 5;
+    }
     case Codec::aac:
       out[0] = kAacAudioByte;
       out[1] = p.config ? 0 : 1;
@@ -362,8 +370,8 @@ size_t body_prefix(const MediaPacket& p, uint8_t* out) {
 }
 
 bool carries(Codec codec) {
-  return codec == Codec::h264 || codec == Codec::hevc || codec == Codec::av1 || codec == Codec::aac ||
-         codec == Codec::script;
+  return codec == Codec::h264 || codec == Codec::hevc || codec == Codec::av1 || codec == Codec::vp9 ||
+         codec == Codec::aac || codec == Codec::script;
 }
 
 uint8_t tag_type(TrackKind kind) {

@@ -101,8 +101,9 @@ private:
 // - H.264 (CodecID 7, or ex-header FourCC 'avc1'), HEVC (ex-header 'hvc1'): sequence
 //   header -> config (AVC/HEVC DecoderConfigurationRecord), frames -> length-prefixed
 //   NAL units with pts = dts + CompositionTime.
-// - AV1 (ex-header 'av01'), passed through: sequence start -> config
-//   (AV1CodecConfigurationRecord), coded frames -> the OBUs as sent, pts = dts.
+// - AV1 (ex-header 'av01') and VP9 ('vp09'), passed through: sequence start -> config
+//   (AV1CodecConfigurationRecord, VPCodecConfigurationRecord), coded frames -> the
+//   OBUs / VP9 frames as sent, pts = dts.
 // - AAC (SoundFormat 10): sequence header -> config (AudioSpecificConfig), raw frames
 //   with keyframe = true (every AAC frame is a random access point).
 // - Script: TrackKind::data / Codec::script; a leading "@setDataFrame" string (what a
@@ -112,13 +113,13 @@ private:
 // should drop quietly: empty bodies and frames, AVC/HEVC end of sequence (ffmpeg
 // sends one when it stops publishing), video command frames, ex-header metadata.
 // Also Errc::unsupported, with the codec named, for codecs we cannot carry (MP3,
-// HEVC as CodecID 12, VP9, ...), which callers may want to report once.
+// HEVC as CodecID 12, VVC, ...), which callers may want to report once.
 // Errc::truncated / malformed for broken bodies (a header cut short, an unknown
 // packet type, a sequence header without data).
 Result<MediaPacket> body_to_packet(uint8_t tag_type, uint32_t timestamp_ms, const Buffer& body);
 
 // The tag body header that precedes `packet.payload` on the wire, written to `out`
-// (room for kMaxBodyPrefix bytes); returns its length: H.264 5, HEVC 5 or 8, AV1 5
+// (room for kMaxBodyPrefix bytes); returns its length: H.264 5, HEVC 5 or 8, AV1 and VP9 5
 // (Enhanced RTMP), AAC 2, script 0. Returns 0 too for a codec FLV cannot carry (see carries()).
 // No allocation: this runs once per packet per output format on the fan-out path.
 size_t body_prefix(const MediaPacket& packet, uint8_t* out);

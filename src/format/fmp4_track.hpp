@@ -53,7 +53,7 @@ struct TrackDetails {
 };
 
 // Whether the fMP4 muxer can carry a track of this kind and codec: H.264 or HEVC
-// video, AAC audio. Outputs skip other tracks (AV1 passed through from Enhanced RTMP).
+// video, AAC audio. Outputs skip other tracks (AV1 and VP9 passed through from Enhanced RTMP).
 inline bool carries(TrackKind kind, Codec codec) {
   return kind == TrackKind::video ? codec == Codec::h264 || codec == Codec::hevc
                                   : kind == TrackKind::audio && codec == Codec::aac;

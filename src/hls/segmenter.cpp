@@ -36,7 +36,7 @@ uint32_t Segmenter::track_id(TrackKind kind) const { return kind == TrackKind::v
 void Segmenter::push(const MediaPacket& packet, Clock::time_point now) {
   if (packet.kind == TrackKind::data) return;
   if (!fmp4::carries(packet.kind, packet.codec)) {
-    // AV1 passed through from Enhanced RTMP: the other track is packaged alone.
+    // AV1 or VP9 passed through from Enhanced RTMP: the other track is packaged alone.
     if (!std::exchange(told_skipped_codec_, true))
       warn_(fmt::format("{} {} is not packaged for HLS (only H.264/HEVC video and AAC audio): skipped",
                         to_string(packet.codec), to_string(packet.kind)));

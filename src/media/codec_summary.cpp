@@ -26,6 +26,7 @@ std::string describe_config(const MediaPacket& packet) {
     return hevc::describe(*sps);
   }
   if (packet.codec == Codec::av1) return "AV1 (passed through)";
+  if (packet.codec == Codec::vp9) return "VP9 (passed through)";
   if (packet.codec == Codec::aac) {
     auto config = aac::parse_audio_specific_config(packet.payload.span());
     if (!config) return fmt::format("AAC (bad configuration: {})", config.error().message());

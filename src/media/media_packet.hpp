@@ -9,7 +9,7 @@ namespace relaycast {
 
 enum class TrackKind : uint8_t { video, audio, data };
 
-enum class Codec : uint8_t { none, h264, hevc, av1, aac, mp3, opus, script };
+enum class Codec : uint8_t { none, h264, hevc, av1, vp9, aac, mp3, opus, script };
 
 std::string_view to_string(Codec codec);
 std::string_view to_string(TrackKind kind);

@@ -31,7 +31,7 @@ std::vector<RecordingChunk> RecordingMuxer::push(const MediaPacket& packet) {
   std::vector<RecordingChunk> out;
   if (packet.kind == TrackKind::data) return out;
   if (!fmp4::carries(packet.kind, packet.codec)) {
-    // AV1 passed through from Enhanced RTMP: the other track is recorded alone.
+    // AV1 or VP9 passed through from Enhanced RTMP: the other track is recorded alone.
     if (!std::exchange(told_skipped_codec_, true))
       warn_(fmt::format("{} {} is not recorded (only H.264/HEVC video and AAC audio): skipped",
                         to_string(packet.codec), to_string(packet.kind)));

@@ -74,7 +74,7 @@ void SrtPlaySession::begin(const std::shared_ptr<Stream>& stream) {
   const auto headers = stream->headers();
   const bool known = headers.video_config || headers.audio_config;
   const Codec video_codec = headers.video_config ? headers.video_config->packet.codec : Codec::h264;
-  // Video TS cannot carry (AV1) leaves the program audio only; the muxer then drops it.
+  // Video TS cannot carry (AV1, VP9) leaves the program audio only; the muxer then drops it.
   muxer_ = std::make_unique<mpegts::TsMuxer>(mpegts::TsMuxerConfig{
       .has_video = !known || (headers.video_config != nullptr && mpegts::carries_video(video_codec)),
       .has_audio = !known || headers.audio_config != nullptr,

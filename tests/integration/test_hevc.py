@@ -5,6 +5,7 @@ stream back over SRT, LL-HLS (fMP4, hvc1) and TS HLS, and the FLV outputs (HTTP-
 RTMP) are read as bytes: ffmpeg 5.1 can neither read nor write Enhanced RTMP, so the
 test parses the tags itself and checks the ex-header with FourCC 'hvc1'. The publish is
 recorded, and the recording is read by ffprobe as HEVC + AAC of the right length.
+AV1 and VP9 from Enhanced RTMP are passed through to the FLV outputs.
 """
 
 import glob
@@ -180,23 +181,33 @@ class HevcTest(IntegrationTest):
 # AV1CodecConfigurationRecord (AV1-ISOBMFF 2.3.3): marker/version 0x81, Main profile
 # level 4.0, 4:2:0 8-bit, no configOBUs. The server does not look inside.
 AV1_CONFIG = bytes([0x81, 0x08, 0x0C, 0x00])
+# VPCodecConfigurationRecord (VP-Codec-ISOBMFF): version 1, profile 0, level 3.1, 8-bit
+# 4:2:0, BT.709, no codec initialization data.
+VP9_CONFIG = bytes([0x01, 0x00, 0x00, 0x00, 0x00, 0x1F, 0x80, 0x01, 0x01, 0x01, 0x00, 0x00])
 
 
-def av1_tags(sample):
-    """The sample's tags with its H.264 video replaced by Enhanced RTMP 'av01' tags: a
-    SequenceStart, then CodedFrames (keyframes where the sample had them) whose OBUs are
-    a temporal delimiter and filler bytes numbered by frame."""
+def av1_frame(n):
+    return bytes([0x12, 0x00, 0x7A, 0x04]) + n.to_bytes(4, "big")  # TD + padding OBU
+
+
+def vp9_frame(n):
+    return bytes([0x82, 0x49, 0x83, 0x42]) + n.to_bytes(4, "big")  # a header start, then filler
+
+
+def enhanced_tags(sample, fourcc, config, frame_of):
+    """The sample's tags with its H.264 video replaced by Enhanced RTMP `fourcc` tags: a
+    SequenceStart with `config`, then CodedFrames (keyframes where the sample had them)
+    whose payload is frame_of(frame number)."""
     out = []
     frame = 0
     for tag in sample.tags:
         if tag.type != harness.FLV_VIDEO:
             out.append(tag)
         elif tag.is_video_config:
-            out.append(FlvTag(tag.type, tag.timestamp, bytes([0x90]) + b"av01" + AV1_CONFIG))
+            out.append(FlvTag(tag.type, tag.timestamp, bytes([0x90]) + fourcc + config))
         elif not tag.is_end_of_sequence:
             header = 0x91 if tag.is_keyframe else 0xA1
-            obus = bytes([0x12, 0x00, 0x7A, 0x04]) + frame.to_bytes(4, "big")  # TD + padding OBU
-            out.append(FlvTag(tag.type, tag.timestamp, bytes([header]) + b"av01" + obus))
+            out.append(FlvTag(tag.type, tag.timestamp, bytes([header]) + fourcc + frame_of(frame)))
             frame += 1
     return out
 
@@ -204,7 +215,8 @@ def av1_tags(sample):
 class Av1PassThroughTest(IntegrationTest):
     """Enhanced RTMP 'av01' comes in over RTMP (sent by hand: ffmpeg 5.1 cannot), goes
     out unchanged over HTTP-FLV; HLS and the recording carry its audio and say once why
-    the video is not there."""
+    the video is not there. Vp9PassThroughTest does the same with 'vp09'."""
+    CODEC, FOURCC, CONFIG, FRAME, SUMMARY = "av1", b"av01", AV1_CONFIG, staticmethod(av1_frame), "AV1"
 
     @classmethod
     def setUpClass(cls):
@@ -212,21 +224,21 @@ class Av1PassThroughTest(IntegrationTest):
         cls.record_dir = os.path.join(cls.workdir.path, "rec")
         cls.server = server = cls.start_class_server(
             config=f'[record]\nenabled = true\ndirectory = "{cls.record_dir}"\nfragment_ms = 1000\n')
-        cls.tags = av1_tags(harness.sample_flv(cls.workdir, seconds=4))
+        cls.tags = enhanced_tags(harness.sample_flv(cls.workdir, seconds=4), cls.FOURCC, cls.CONFIG, cls.FRAME)
         client = RawRtmp(server.rtmp_port)
         cls.addClassCleanup(client.close)
         client.handshake()
-        client.publish("av1")
+        client.publish(cls.CODEC)
         half = len(cls.tags) // 2
         for tag in cls.tags[:half]:
             client.send_tag(tag)
-        server.wait_for_log(r": live/av1: video AV1")
+        server.wait_for_log(rf": live/{cls.CODEC}: video {cls.SUMMARY} \(passed through\)")
         # A viewer joining now gets the configs and the GOP so far, then the rest live.
-        response = urllib.request.urlopen(server.http_url("live/av1"), timeout=10)
+        response = urllib.request.urlopen(server.http_url(f"live/{cls.CODEC}"), timeout=10)
         cls.addClassCleanup(response.close)
         for tag in cls.tags[half:]:
             client.send_tag(tag)
-        client.unpublish("av1")
+        client.unpublish(cls.CODEC)
         data = bytearray()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -234,30 +246,35 @@ class Av1PassThroughTest(IntegrationTest):
             if not chunk:
                 break
             data += chunk
-        cls.http_flv = Flv(bytes(data), "HTTP-FLV of the AV1 publish")
+        cls.http_flv = Flv(bytes(data), f"HTTP-FLV of the {cls.SUMMARY} publish")
 
-    def test_http_flv_passes_av01_through_unchanged(self):
+    def test_http_flv_passes_the_frames_through_unchanged(self):
         sent = [t.data for t in self.tags if t.type == harness.FLV_VIDEO]
         got = [t.data for t in self.http_flv.of_type(harness.FLV_VIDEO)]
         self.assertGreater(len(got), FPS, "video tags over HTTP-FLV")
-        self.assertEqual(got[0], sent[0], "the SequenceStart with the AV1CodecConfigurationRecord comes first")
+        self.assertEqual(got[0], sent[0], "the SequenceStart with the configuration record comes first")
         self.assertEqual(EnhancedVideoTag(got[1]).frame_type, 1, "then a keyframe")
         self.assertEqual(got[1:], sent[len(sent) - len(got) + 1:],
                          "the coded frames arrive byte for byte as sent, none lost after the join")
         self.assertGreater(len(self.http_flv.of_type(harness.FLV_AUDIO)), 30, "audio tags over HTTP-FLV")
 
     def test_hls_and_recording_carry_the_audio_and_say_once_why_not_the_video(self):
-        self.server.wait_for_log(r"recording live/av1: .* done", timeout=15)
-        self.assertEqual(len(self.server.log_lines(r"av1 video is not packaged for HLS")), 1, self.server.log())
-        self.assertEqual(len(self.server.log_lines(r"av1 video is not recorded")), 1, self.server.log())
-        self.assertFalse(self.server.log_lines(r"live/av1: closing"), "the publish was not a failure")
-        files = sorted(glob.glob(os.path.join(self.record_dir, "live/av1", "*.mp4")))
+        key = f"live/{self.CODEC}"
+        self.server.wait_for_log(rf"recording {key}: .* done", timeout=15)
+        self.assertEqual(len(self.server.log_lines(rf"{self.CODEC} video is not packaged for HLS")), 1, self.server.log())
+        self.assertEqual(len(self.server.log_lines(rf"{self.CODEC} video is not recorded")), 1, self.server.log())
+        self.assertFalse(self.server.log_lines(rf"{key}: closing"), "the publish was not a failure")
+        files = sorted(glob.glob(os.path.join(self.record_dir, key, "*.mp4")))
         self.assertEqual(len(files), 1, files)
         out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", files[0]],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr[-600:])
         streams = json.loads(out.stdout)["streams"]
         self.assertEqual([s["codec_name"] for s in streams], ["aac"])
+
+
+class Vp9PassThroughTest(Av1PassThroughTest):
+    CODEC, FOURCC, CONFIG, FRAME, SUMMARY = "vp9", b"vp09", VP9_CONFIG, staticmethod(vp9_frame), "VP9"
 
 
 if __name__ == "__main__":

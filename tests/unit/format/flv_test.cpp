@@ -329,7 +329,7 @@ TEST(FlvMedia, NamesTheCodecsItDoesNotCarry) {
     return p.error().message();
   };
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x1c\x01\x00\x00\x00\x00", 6)).find("HEVC"), std::string::npos);
-  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90" "vp09\x00", 6)).find("vp09"), std::string::npos);
+  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90" "vvc1\x00", 6)).find("vvc1"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagAudio, std::string_view("\x2f\xff", 2)).find("MP3"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x17\x02\x00\x00\x00", 5)).find("end of sequence"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x57\x00", 2)).find("command"), std::string::npos);
@@ -365,41 +365,56 @@ TEST(FlvMedia, ParsesEnhancedRtmpHevc) {
   }
 }
 
-// Enhanced RTMP v1 'av01': passed through for FLV players. The sequence start is the
-// AV1CodecConfigurationRecord (marker/version byte 0x81 first); CodedFrames carry the
-// OBUs straight after the FourCC, with no CompositionTime.
-TEST(FlvMedia, PassesEnhancedRtmpAv1Through) {
-  auto config = flv::body_to_packet(flv::kTagVideo, 0, buffer_of(std::string_view("\x90" "av01\x81\x00\x0c\x00", 9)));
+// Enhanced RTMP v1 'av01' and 'vp09': passed through for FLV players. The sequence
+// start is the codec's configuration record; CodedFrames carry the frame straight
+// after the FourCC, with no CompositionTime; both come out with the same 5-byte header.
+void expect_passed_through(std::string_view fourcc, Codec codec, std::string_view config_record,
+                           std::string_view key_frame) {
+  const auto body = [&](char header, std::string_view payload) {
+    return buffer_of(std::string(1, header) + std::string(fourcc) + std::string(payload));
+  };
+  auto config = flv::body_to_packet(flv::kTagVideo, 0, body('\x90', config_record));
   ASSERT_TRUE(config) << config.error().message();
-  EXPECT_EQ(config->codec, Codec::av1);
+  EXPECT_EQ(config->codec, codec);
   EXPECT_EQ(config->kind, TrackKind::video);
   EXPECT_TRUE(config->config);
-  EXPECT_EQ(config->payload.span()[0], 0x81);
-  EXPECT_EQ(config->payload.size(), 4u);
+  EXPECT_EQ(std::vector<uint8_t>(config->payload.span().begin(), config->payload.span().end()), test::bytes_of(config_record));
 
-  // A temporal delimiter OBU (0x12 0x00) then a frame OBU header: all payload.
-  auto key = flv::body_to_packet(flv::kTagVideo, 40, buffer_of(std::string_view("\x91" "av01\x12\x00\x32\x01\x10", 10)));
+  auto key = flv::body_to_packet(flv::kTagVideo, 40, body('\x91', key_frame));
   ASSERT_TRUE(key) << key.error().message();
-  EXPECT_EQ(key->codec, Codec::av1);
+  EXPECT_EQ(key->codec, codec);
   EXPECT_TRUE(key->keyframe);
   EXPECT_FALSE(key->config);
-  EXPECT_EQ(key->pts, key->dts) << "AV1 CodedFrames have no CompositionTime";
+  EXPECT_EQ(key->pts, key->dts) << fourcc << " CodedFrames have no CompositionTime";
   EXPECT_EQ(key->dts, ms_to_ticks(40));
-  EXPECT_EQ(test::bytes_of(std::string_view(reinterpret_cast<const char*>(key->payload.data()), key->payload.size())),
-            test::bytes_of(std::string_view("\x12\x00\x32\x01\x10", 5)));
+  EXPECT_EQ(std::vector<uint8_t>(key->payload.span().begin(), key->payload.span().end()), test::bytes_of(key_frame));
 
-  auto inter = flv::body_to_packet(flv::kTagVideo, 80, buffer_of(std::string_view("\xa1" "av01\x12\x00", 7)));
+  auto inter = flv::body_to_packet(flv::kTagVideo, 80, body('\xa1', key_frame.substr(0, 2)));
   ASSERT_TRUE(inter) << inter.error().message();
   EXPECT_FALSE(inter->keyframe);
 
-  EXPECT_TRUE(flv::carries(Codec::av1));
-  for (const auto& [p, expected] : {std::pair{*config, std::string_view("\x90" "av01", 5)},
-                                    std::pair{*key, std::string_view("\x91" "av01", 5)},
-                                    std::pair{*inter, std::string_view("\xa1" "av01", 5)}}) {
+  EXPECT_TRUE(flv::carries(codec));
+  for (const auto& [p, header] : {std::pair{*config, '\x90'}, std::pair{*key, '\x91'}, std::pair{*inter, '\xa1'}}) {
     uint8_t prefix[flv::kMaxBodyPrefix];
     const size_t n = flv::body_prefix(p, prefix);
-    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), test::bytes_of(expected));
+    EXPECT_EQ(std::vector<uint8_t>(prefix, prefix + n), test::bytes_of(std::string(1, header) + std::string(fourcc)));
   }
+}
+
+TEST(FlvMedia, PassesEnhancedRtmpAv1Through) {
+  // AV1CodecConfigurationRecord (marker/version byte 0x81 first); a temporal delimiter
+  // OBU (0x12 0x00) then a frame OBU header.
+  expect_passed_through("av01", Codec::av1, std::string_view("\x81\x00\x0c\x00", 4),
+                        std::string_view("\x12\x00\x32\x01\x10", 5));
+}
+
+TEST(FlvMedia, PassesEnhancedRtmpVp9Through) {
+  // VPCodecConfigurationRecord (version 1 full box header, profile 0, level 3.1, 8-bit
+  // 4:2:0, BT.709, no codec init data); a VP9 keyframe's uncompressed header start
+  // (frame marker 0b10, profile 0, show_existing_frame 0, key frame, sync code 49 83 42).
+  expect_passed_through("vp09", Codec::vp9,
+                        std::string_view("\x01\x00\x00\x00\x00\x1f\x80\x01\x01\x01\x00\x00", 12),
+                        std::string_view("\x82\x49\x83\x42\x00", 5));
 }
 
 TEST(FlvMedia, ScriptDataWithoutSetDataFrameIsKept) {
