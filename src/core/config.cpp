@@ -25,8 +25,10 @@ std::string where(const toml::node& n) {
 template <class T>
 Setter unsigned_key(T& field, uint64_t lo, uint64_t hi) {
   return [&field, lo, hi](const toml::node& n) -> Result<void> {
-    auto v = n.value<int64_t>();
-    if (!n.is_integer() || !v || *v < 0 || uint64_t(*v) < lo || uint64_t(*v) > hi)
+    // is_integer() first: value<int64_t>() converts a float unchecked, and 80e81 does
+    // not fit (undefined behaviour, found by fuzzing).
+    auto v = n.is_integer() ? n.value<int64_t>() : std::nullopt;
+    if (!v || *v < 0 || uint64_t(*v) < lo || uint64_t(*v) > hi)
       return fail(Errc::config, "{}: must be a whole number from {} to {}", where(n), lo, hi);
     field = T(*v);
     return {};
