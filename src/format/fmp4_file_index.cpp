@@ -230,9 +230,14 @@ std::optional<TrafSummary> read_traf(const ParsedBox& traf, std::span<const Inde
   return run;
 }
 
-int64_t to_ticks(uint64_t units, uint32_t timescale) {
-  // Exact for any file shorter than ~3000 years at 90 kHz.
-  return int64_t((unsigned __int128)units * kTimebase / timescale);
+// Far past anything a recording holds, and small enough that sums of them never overflow.
+constexpr uint64_t kMaxTicks = uint64_t(1) << 53;  // ~3000 years at 90 kHz
+
+// In kTimebase ticks, or nullopt past kMaxTicks (a hostile file's 64-bit times).
+std::optional<int64_t> to_ticks(uint64_t units, uint32_t timescale) {
+  const unsigned __int128 ticks = (unsigned __int128)units * kTimebase / timescale;
+  if (ticks > kMaxTicks) return std::nullopt;
+  return int64_t(ticks);
 }
 
 const IndexedTrack* reference_track(std::span<const IndexedTrack> tracks) {
@@ -263,6 +268,7 @@ Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file) {
   index.init_size = i < top.boxes.size() ? top.boxes[i].offset : moov->offset + moov->size;
   index.complete_size = index.init_size;
   const IndexedTrack* reference = reference_track(index.tracks);
+  uint64_t total_ticks = 0;
 
   while (i < top.boxes.size()) {
     const ParsedBox& moof = top.boxes[i];
@@ -281,8 +287,15 @@ Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file) {
       auto run = read_traf(traf, index.tracks);
       if (!run) return fail(Errc::malformed, "fragment at byte {}: unreadable traf", moof.offset);
       if (run->track != reference || !run->has_samples) continue;
-      fragment.start = to_ticks(run->base_time, reference->timescale);
-      fragment.duration = to_ticks(run->duration, reference->timescale);
+      const auto start = to_ticks(run->base_time, reference->timescale);
+      const auto duration = to_ticks(run->duration, reference->timescale);
+      // Checked here, so that adding them up (the file's duration, the VOD playlist's
+      // segments) cannot overflow.
+      if (!start || !duration || *duration > kMaxFragmentTicks || total_ticks + uint64_t(*duration) > kMaxTicks)
+        return fail(Errc::malformed, "fragment at byte {}: its start or duration is out of range", moof.offset);
+      total_ticks += uint64_t(*duration);
+      fragment.start = *start;
+      fragment.duration = *duration;
       fragment.starts_with_keyframe = reference->kind != TrackKind::video || run->first_is_sync;
       found = true;
     }

@@ -35,6 +35,11 @@ struct IndexedFragment {
   bool starts_with_keyframe = false;
 };
 
+// A fragment longer than this is refused (a recording's are at most record.fragment_ms),
+// as is a file whose fragments add up to more than ~3000 years: sums of the
+// fragments' times then never overflow.
+inline constexpr int64_t kMaxFragmentTicks = kTimebase * 86400;  // a day
+
 struct FileIndex {
   uint64_t init_size = 0;  // ftyp + moov: everything before the first fragment
   std::vector<IndexedTrack> tracks;
@@ -46,7 +51,8 @@ struct FileIndex {
 };
 
 // Errors (Errc::malformed or truncated): no moov before the first fragment, a moov
-// without a usable track, a box whose size runs outside its parent. A torn or
+// without a usable track, a box whose size runs outside its parent, a fragment whose
+// start or duration is out of range (kMaxFragmentTicks). A torn or
 // malformed fragment at the end ends the index there (complete_size says where).
 Result<FileIndex> index_fragmented_mp4(std::span<const uint8_t> file);
 

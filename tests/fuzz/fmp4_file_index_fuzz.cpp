@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& f : index->fragments) {
     FUZZ_CHECK(f.offset >= next);
     FUZZ_CHECK(f.offset + f.size <= size);
+    FUZZ_CHECK(f.duration >= 0 && f.duration <= fmp4::kMaxFragmentTicks && f.start >= 0);
     next = f.offset + f.size;
   }
   (void)record::vod_playlist(*index, {.media_uri = "a.mp4", .segment_target = 180000});

@@ -185,34 +185,44 @@ TEST(FileIndex, RefusesWhatIsNotAFragmentedMp4) {
 
 // A trun with no per-sample fields takes every sample from the defaults, so a few bytes
 // can claim four billion samples (a fuzzer found this as a 12 s stall): the index sums
-// them in one step and the duration is count x the default.
-TEST(FileIndex, ARunOfDefaultSamplesIsSummedNotWalked) {
-  auto bytes = record(publish_packets()).bytes;
-  const auto whole = fmp4::index_fragmented_mp4(bytes);
+// them in one step and the duration is count x the default. A run that adds up to more
+// than a day is refused, so that sums of fragments cannot overflow (the fuzzer again).
+TEST(FileIndex, ARunOfDefaultSamplesIsSummedNotWalkedAndBounded) {
+  const auto original = record(publish_packets()).bytes;
+  const auto whole = fmp4::index_fragmented_mp4(original);
   ASSERT_TRUE(whole);
   const uint32_t video_id = whole->tracks[0].track_id;
   ASSERT_EQ(whole->tracks[0].kind, TrackKind::video);
-  auto find_box = [&](const char* type, size_t from) {
-    for (size_t i = from; i + 4 < bytes.size(); ++i)
-      if (std::memcmp(&bytes[i], type, 4) == 0) return i;
-    return size_t(0);
+  const uint32_t timescale = whole->tracks[0].timescale;
+  const auto with_default_duration = [&](uint32_t default_duration) {
+    auto bytes = original;
+    auto find_box = [&](const char* type, size_t from) {
+      for (size_t i = from; i + 4 < bytes.size(); ++i)
+        if (std::memcmp(&bytes[i], type, 4) == 0) return i;
+      return size_t(0);
+    };
+    // trex: version/flags, track_ID, sample_description_index, default_sample_duration.
+    size_t trex = find_box("trex", 0);
+    while (trex && load_u32be(&bytes[trex + 8]) != video_id) trex = find_box("trex", trex + 4);
+    EXPECT_NE(trex, 0u);
+    store_u32be(&bytes[trex + 16], default_duration);
+    // The first fragment's first trun (the video's): no per-sample fields, 2^32-1 samples.
+    const size_t trun = find_box("trun", whole->fragments[0].offset);
+    EXPECT_NE(trun, 0u);
+    store_u32be(&bytes[trun + 4], 0);  // version 0, no flags
+    store_u32be(&bytes[trun + 8], 0xFFFFFFFF);
+    return fmp4::index_fragmented_mp4(bytes);
   };
-  // trex: version/flags, track_ID, sample_description_index, default_sample_duration.
-  size_t trex = find_box("trex", 0);
-  while (trex && load_u32be(&bytes[trex + 8]) != video_id) trex = find_box("trex", trex + 4);
-  ASSERT_NE(trex, 0u);
-  store_u32be(&bytes[trex + 16], 3000);
-  // The first fragment's first trun (the video's): no per-sample fields, 2^32-1 samples.
-  const size_t trun = find_box("trun", whole->fragments[0].offset);
-  ASSERT_NE(trun, 0u);
-  store_u32be(&bytes[trun + 4], 0);  // version 0, no flags
-  store_u32be(&bytes[trun + 8], 0xFFFFFFFF);
-  const auto index = fmp4::index_fragmented_mp4(bytes);
+  ASSERT_GE(timescale, 90000u) << "one tick a sample must stay under a day";
+  const auto index = with_default_duration(1);
   ASSERT_TRUE(index) << index.error().message();
   ASSERT_EQ(index->fragments.size(), whole->fragments.size());
-  const uint32_t timescale = index->tracks[0].timescale;
-  EXPECT_EQ(index->fragments[0].duration, int64_t(0xFFFFFFFFull * 3000 * kTimebase / timescale));
+  EXPECT_EQ(index->fragments[0].duration, int64_t(0xFFFFFFFFull * kTimebase / timescale));
   EXPECT_EQ(index->fragments[1].duration, whole->fragments[1].duration);
+
+  const auto too_long = with_default_duration(3000);  // 2^32 frames at 30 fps: four years
+  ASSERT_FALSE(too_long);
+  EXPECT_TRUE(too_long.error().is(Errc::malformed)) << too_long.error().message();
 }
 
 TEST(VodPlaylist, SegmentsAreByteRangesOfTheFileStartingAtKeyframes) {
