@@ -8,7 +8,8 @@ std::string_view to_string(Codec codec) {
     case Codec::h264: return "h264";
     case Codec::hevc: return "hevc";
     case Codec::av1: return "av1";
-    case Codec::vp9: return "vp9";
+    case Codec::vp9:
+      return "vp9";
     case Codec::aac: return "aac";
     case Codec::mp3: return "mp3";
     case Codec::opus: return "opus";

@@ -16,7 +16,8 @@ namespace {
 
 Result<void> sync_directory(const std::filesystem::path& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail(Errc::refused, "cannot open directory {} to sync it: {}", directory.string(), std::strerror(errno));
+  if (fd < 0)
+    return fail(Errc::refused, "cannot open directory {} to sync it: {}", directory.string(), std::strerror(errno));
   const int rc = ::fsync(fd);
   const int error = errno;
   ::close(fd);
@@ -85,7 +86,8 @@ Result<void> RecordingFile::append(const std::vector<Buffer>& bytes) {
 
 Result<void> RecordingFile::sync() {
   if (fd_ < 0) return fail(Errc::closed, "no recording file is open");
-  if (::fdatasync(fd_) != 0) return fail(Errc::refused, "cannot sync {} to disk: {}", path_.string(), std::strerror(errno));
+  if (::fdatasync(fd_) != 0)
+    return fail(Errc::refused, "cannot sync {} to disk: {}", path_.string(), std::strerror(errno));
   return {};
 }
 

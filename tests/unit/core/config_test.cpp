@@ -316,8 +316,8 @@ TEST(Config, NumericKeysOutOfRangeAreRefusedNamingTheRange) {
 
 TEST(Config, NumericKeysOfAnotherTypeAreRefused) {
   // Floats too large for an integer (80e81, inf) are refused, not converted (UB).
-  for (const char* value : {"\"1935\"", "1935.0", "80e81", "-1e300", "inf", "nan", "true", "[1935]", "{ port = 1 }",
-                            "1935-01-01"}) {
+  for (const char* value :
+       {"\"1935\"", "1935.0", "80e81", "-1e300", "inf", "nan", "true", "[1935]", "{ port = 1 }", "1935-01-01"}) {
     const auto msg = refusal(fmt::format("[rtmp]\nport = {}\n", value));
     EXPECT_TRUE(contains(msg, "rtmp.port")) << value << ": " << msg;
     EXPECT_TRUE(contains(msg, "from 1 to 65535")) << value << ": " << msg;

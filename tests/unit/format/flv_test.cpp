@@ -329,7 +329,7 @@ TEST(FlvMedia, NamesTheCodecsItDoesNotCarry) {
     return p.error().message();
   };
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x1c\x01\x00\x00\x00\x00", 6)).find("HEVC"), std::string::npos);
-  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90" "vvc1\x00", 6)).find("vvc1"), std::string::npos);
+  EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x90vvc1\x00", 6)).find("vvc1"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagAudio, std::string_view("\x2f\xff", 2)).find("MP3"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x17\x02\x00\x00\x00", 5)).find("end of sequence"), std::string::npos);
   EXPECT_NE(message_for(flv::kTagVideo, std::string_view("\x57\x00", 2)).find("command"), std::string::npos);
@@ -378,7 +378,8 @@ void expect_passed_through(std::string_view fourcc, Codec codec, std::string_vie
   EXPECT_EQ(config->codec, codec);
   EXPECT_EQ(config->kind, TrackKind::video);
   EXPECT_TRUE(config->config);
-  EXPECT_EQ(std::vector<uint8_t>(config->payload.span().begin(), config->payload.span().end()), test::bytes_of(config_record));
+  EXPECT_EQ(std::vector<uint8_t>(config->payload.span().begin(), config->payload.span().end()),
+            test::bytes_of(config_record));
 
   auto key = flv::body_to_packet(flv::kTagVideo, 40, body('\x91', key_frame));
   ASSERT_TRUE(key) << key.error().message();
@@ -412,8 +413,7 @@ TEST(FlvMedia, PassesEnhancedRtmpVp9Through) {
   // VPCodecConfigurationRecord (version 1 full box header, profile 0, level 3.1, 8-bit
   // 4:2:0, BT.709, no codec init data); a VP9 keyframe's uncompressed header start
   // (frame marker 0b10, profile 0, show_existing_frame 0, key frame, sync code 49 83 42).
-  expect_passed_through("vp09", Codec::vp9,
-                        std::string_view("\x01\x00\x00\x00\x00\x1f\x80\x01\x01\x01\x00\x00", 12),
+  expect_passed_through("vp09", Codec::vp9, std::string_view("\x01\x00\x00\x00\x00\x1f\x80\x01\x01\x01\x00\x00", 12),
                         std::string_view("\x82\x49\x83\x42\x00", 5));
 }
 
